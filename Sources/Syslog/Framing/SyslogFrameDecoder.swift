@@ -1,0 +1,310 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Splits a TCP byte stream into syslog messages (RFC 6587), incrementally and within bounds.
+///
+/// - Octet counting (§3.4.1): `MSG-LEN SP SYSLOG-MSG`, MSG-LEN a decimal without leading zero.
+/// - Non-transparent framing (§3.4.2): frames end at LF. CRLF is tolerated (the CR is trailing
+///   whitespace to the parser), and so is NUL as a trailer: a NUL followed by `<` ends a frame.
+/// - ``Mode/detect`` decides per frame, as rsyslog and syslog-ng do: a frame that starts with
+///   `MSG-LEN SP` (within the size limit) is octet-counted, anything else runs to LF.
+///
+/// Frames are handed out as views: into the caller's chunk when the frame lies inside it (the
+/// common case — no copy), or into a carry buffer holding the part of a frame that arrived in an
+/// earlier chunk. The carry never exceeds ``maxFrameSize``: an oversize or garbage frame is an
+/// error, after which the decoder resynchronises on the next plausible frame.
+public struct SyslogFrameDecoder {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// RFC 6587 §3.4.1 only; anything else is a framing error followed by resynchronisation.
+        case octetCounting
+        /// RFC 6587 §3.4.2 only (LF-terminated; CRLF and NUL trailers tolerated).
+        case nonTransparent
+        /// Octet counting or LF, decided per frame.
+        case detect
+    }
+
+    public enum Event {
+        /// One frame's bytes; valid only during the callback.
+        case frame(UnsafeRawBufferPointer)
+        case error(FramingError)
+    }
+
+    public let mode: Mode
+    public let maxFrameSize: Int
+    /// Frames delivered incomplete by ``finish(_:)`` because the stream ended inside them.
+    public private(set) var truncatedFrames = 0
+
+    private var state = State.frameStart
+    /// Bytes of the frame in progress that arrived in earlier chunks.
+    private var carry: [UInt8] = []
+    /// Stream offset of the current chunk's first byte, for error offsets.
+    private var streamOffset = 0
+
+    private enum State {
+        case frameStart
+        /// Reading MSG-LEN; its digits are part of the unit (``Mode/detect`` may yet call it a line).
+        case length(value: Int, digits: Int)
+        case octetBody(remaining: Int)
+        /// Inside an LF-terminated frame; `endsWithNUL` when the last byte seen was a NUL.
+        case line(endsWithNUL: Bool)
+        /// Dropping an oversize LF frame up to its LF.
+        case discardLine
+        /// After an octet-counting error: looking for `[1-9][0-9]* SP <` at a digit-run boundary.
+        case resync(Resync)
+    }
+
+    private enum Resync {
+        case seek(previousWasDigit: Bool)
+        case digits(value: Int, count: Int)
+        case space(value: Int)
+    }
+
+    /// The most MSG-LEN digits read before the header is called garbage (10 digits ≥ 1 GB).
+    static let maxLengthDigits = 10
+
+    public init(mode: Mode = .detect, maxFrameSize: Int = SyslogParser.defaultMaxMessageSize) {
+        self.mode = mode
+        self.maxFrameSize = max(1, maxFrameSize)
+    }
+
+    /// Feeds the next chunk of the stream; `body` receives every frame and error it completes.
+    public mutating func decode(_ chunk: UnsafeRawBufferPointer, _ body: (Event) -> Void) {
+        let count = chunk.count
+        guard count > 0 else { return }
+        var i = 0
+        // Where the unit in progress (header or frame) starts in this chunk; 0 when it started in
+        // an earlier chunk (its earlier bytes are in `carry`).
+        var unitStart = 0
+
+        func emit(upTo end: Int) {
+            if carry.isEmpty {
+                body(.frame(UnsafeRawBufferPointer(rebasing: chunk[unitStart..<end])))
+            } else {
+                carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[unitStart..<end]))
+                carry.withUnsafeBytes { body(.frame($0)) }
+                carry.removeAll(keepingCapacity: true)
+            }
+        }
+        func fail(_ kind: FramingError.Kind, at offset: Int) {
+            body(.error(FramingError(kind, at: streamOffset + offset)))
+        }
+
+        while i < count {
+            switch state {
+            case .frameStart:
+                let c = chunk[i]
+                if ASCII.isFrameWhitespace(c) {
+                    i += 1  // blank lines and stray trailers between frames
+                } else if mode != .nonTransparent, c &- 0x31 < 9 {  // [1-9]
+                    state = .length(value: ASCII.digitValue(c), digits: 1)
+                    unitStart = i
+                    i += 1
+                } else if mode == .octetCounting {
+                    fail(.badLength, at: i)
+                    state = .resync(.seek(previousWasDigit: false))
+                    i += 1
+                } else {
+                    state = .line(endsWithNUL: false)
+                    unitStart = i
+                }
+
+            case .length(let value, let digits):
+                let c = chunk[i]
+                if ASCII.isDigit(c), digits < Self.maxLengthDigits {
+                    state = .length(value: value * 10 + ASCII.digitValue(c), digits: digits + 1)
+                    i += 1
+                } else if c == ASCII.space, value <= maxFrameSize {
+                    state = .octetBody(remaining: value)
+                    carry.removeAll(keepingCapacity: true)
+                    i += 1
+                    unitStart = i
+                } else if mode == .detect {
+                    state = .line(endsWithNUL: false)  // not a MSG-LEN after all: the digits are text
+                } else {
+                    fail(c == ASCII.space || ASCII.isDigit(c) ? .oversize : .missingSpace, at: i)
+                    carry.removeAll(keepingCapacity: true)
+                    state = .resync(.seek(previousWasDigit: ASCII.isDigit(c)))
+                    i += 1
+                }
+
+            case .octetBody(let remaining):
+                let available = count - i
+                if available >= remaining {
+                    emit(upTo: i + remaining)
+                    i += remaining
+                    state = .frameStart
+                } else {
+                    state = .octetBody(remaining: remaining - available)
+                    i = count
+                }
+
+            case .line(let endsWithNUL):
+                if endsWithNUL {
+                    // The previous chunk ended with a NUL inside this line.
+                    if chunk[i] == ASCII.lessThan, !carry.isEmpty {
+                        carry.removeLast()
+                        carry.withUnsafeBytes { body(.frame($0)) }
+                        carry.removeAll(keepingCapacity: true)
+                        state = .frameStart
+                        continue
+                    }
+                    state = .line(endsWithNUL: false)
+                }
+                let lf = Self.index(of: ASCII.lf, in: chunk, from: i, to: count) ?? count
+                // A NUL before the LF ends the frame when a new message (`<`) follows it.
+                var nulSplit: Int?
+                var searchFrom = i
+                while let nul = Self.index(of: ASCII.nul, in: chunk, from: searchFrom, to: lf) {
+                    if nul + 1 == count {
+                        break
+                    }
+                    if chunk[nul + 1] == ASCII.lessThan {
+                        nulSplit = nul
+                        break
+                    }
+                    searchFrom = nul + 1
+                }
+                let frameEnd = nulSplit ?? lf
+                let length = carry.count + frameEnd - unitStart
+                if frameEnd < count {
+                    if length > maxFrameSize {
+                        fail(.oversize, at: frameEnd)
+                        carry.removeAll(keepingCapacity: true)
+                    } else {
+                        emit(upTo: frameEnd)
+                    }
+                    i = frameEnd + 1
+                    state = .frameStart
+                } else if length > maxFrameSize {
+                    fail(.oversize, at: unitStart + max(0, maxFrameSize - carry.count))
+                    carry.removeAll(keepingCapacity: true)
+                    state = .discardLine
+                    i = count
+                } else {
+                    state = .line(endsWithNUL: chunk[count - 1] == ASCII.nul)
+                    i = count
+                }
+
+            case .discardLine:
+                if let lf = Self.index(of: ASCII.lf, in: chunk, from: i, to: count) {
+                    i = lf + 1
+                    state = .frameStart
+                } else {
+                    i = count
+                }
+
+            case .resync(let resync):
+                let c = chunk[i]
+                switch resync {
+                case .seek(let previousWasDigit):
+                    if c &- 0x31 < 9, !previousWasDigit {
+                        state = .resync(.digits(value: ASCII.digitValue(c), count: 1))
+                    } else {
+                        state = .resync(.seek(previousWasDigit: ASCII.isDigit(c)))
+                    }
+                    i += 1
+                case .digits(let value, let digits):
+                    if ASCII.isDigit(c) {
+                        state = digits < Self.maxLengthDigits
+                            ? .resync(.digits(value: value * 10 + ASCII.digitValue(c), count: digits + 1))
+                            : .resync(.seek(previousWasDigit: true))
+                        i += 1
+                    } else if c == ASCII.space {
+                        state = .resync(.space(value: value))
+                        i += 1
+                    } else {
+                        state = .resync(.seek(previousWasDigit: false))
+                        i += 1
+                    }
+                case .space(let value):
+                    if c == ASCII.lessThan, value <= maxFrameSize {
+                        state = .octetBody(remaining: value)
+                        carry.removeAll(keepingCapacity: true)
+                        unitStart = i
+                    } else {
+                        state = .resync(.seek(previousWasDigit: false))  // look at this byte again
+                    }
+                }
+            }
+        }
+
+        // Keep the unfinished unit's bytes for the next chunk.
+        switch state {
+        case .length, .octetBody, .line:
+            if unitStart < count {
+                carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[unitStart..<count]))
+            }
+        case .frameStart, .discardLine, .resync:
+            break
+        }
+        streamOffset += count
+    }
+
+    /// The index of the first `byte` in `chunk[from..<to]` (libc's vectorised `memchr`).
+    @inline(__always)
+    private static func index(of byte: UInt8, in chunk: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+        guard from < to, let base = chunk.baseAddress,
+              let found = memchr(base + from, Int32(byte), to - from) else { return nil }
+        return UnsafeRawPointer(found) - base
+    }
+
+    /// The stream has ended: delivers the frame in progress, if any — an LF frame needs no LF at
+    /// the end of the stream, and an incomplete octet-counted frame is delivered as far as it came
+    /// (counted in ``truncatedFrames``).
+    public mutating func finish(_ body: (Event) -> Void) {
+        switch state {
+        case .line:
+            if !carry.isEmpty { carry.withUnsafeBytes { body(.frame($0)) } }
+        case .length:
+            if mode == .detect {
+                carry.withUnsafeBytes { body(.frame($0)) }
+            } else {
+                body(.error(FramingError(.truncated, at: streamOffset)))
+            }
+        case .octetBody:
+            truncatedFrames += 1
+            if !carry.isEmpty { carry.withUnsafeBytes { body(.frame($0)) } }
+        case .frameStart, .discardLine, .resync:
+            break
+        }
+        carry.removeAll(keepingCapacity: false)
+        state = .frameStart
+    }
+}
+
+/// A framing problem in a stream, at a stream offset.
+public struct FramingError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// An octet-counted frame did not start with a MSG-LEN (`[1-9][0-9]*`).
+        case badLength
+        /// MSG-LEN not followed by SP.
+        case missingSpace
+        /// A frame longer than the maximum frame size.
+        case oversize
+        /// The stream ended inside a MSG-LEN.
+        case truncated
+
+        public var summary: String {
+            switch self {
+            case .badLength: "framing error: expected MSG-LEN"
+            case .missingSpace: "framing error: expected SP after MSG-LEN"
+            case .oversize: "framing error: frame too large"
+            case .truncated: "framing error: stream ended inside MSG-LEN"
+            }
+        }
+    }
+
+    public var kind: Kind
+    /// Byte offset in the stream.
+    public var offset: Int
+
+    public init(_ kind: Kind, at offset: Int) {
+        self.kind = kind
+        self.offset = offset
+    }
+
+    public var description: String { kind.summary }
+}

@@ -1,0 +1,120 @@
+/// RFC 3164, leniently, as devices really send it:
+///
+/// ```
+/// [<PRI>] [SP] [SEQ ": "] [*|.] [TIMESTAMP[:]] [HOSTNAME [" :"]] [TAG["[" PID "]"][:]] [SP] CONTENT
+/// ```
+/// - TIMESTAMP: `Mmm dd hh:mm:ss` (space-padded or single-digit day, any letter case), optionally
+///   with a year (`Mmm dd yyyy hh:mm:ss`), milliseconds, a Cisco time-zone name; or ISO 8601.
+/// - SEQ: Cisco IOS sequence numbers (`<189>123: *Mar  1 18:46:11.123: %SYS-5-CONFIG_I: …`).
+/// - HOSTNAME is taken only after a timestamp (as rsyslog does), and only when the word is not
+///   itself a TAG (`haproxy[73411]:`, `%ASA-4-106023:`): many devices omit it.
+/// - TAG ends with `:` or `[PID]`; a word without either is CONTENT.
+///
+/// It never fails: whatever is not recognised as header is CONTENT.
+extension SyslogParser {
+    /// Longest TAG accepted (RFC 3164 says 32; rsyslog keeps longer ones, so do we, up to this).
+    static let maxTagLength = 128
+    /// Longest PID inside `[...]`.
+    static let maxProcIDLength = 128
+
+    func parseRFC3164(
+        _ b: UnsafeRawBufferPointer, from start: Int, end: Int, priority: Priority, priorityIsDefault: Bool
+    ) -> SyslogMessage {
+        var message = SyslogMessage(bytes: b, format: .rfc3164, priority: priority, priorityIsDefault: priorityIsDefault)
+        var i = start
+        skipSpaces(b, &i, end: end)
+
+        // Cisco IOS sequence number: DIGITS ":" SP.
+        var sawCiscoPrefix = false
+        do {
+            var k = i
+            while k < end, ASCII.isDigit(b[k]), k - i < 20 { k += 1 }
+            if k > i, k + 1 < end, b[k] == ASCII.colon, b[k + 1] == ASCII.space {
+                i = k + 2
+                skipSpaces(b, &i, end: end)
+                sawCiscoPrefix = true
+            }
+        }
+
+        // TIMESTAMP, with Cisco's "*" (clock not set) or "." (clock lost sync) marker.
+        var k = i
+        var marker = false
+        if k < end, b[k] == ASCII.asterisk || b[k] == ASCII.dot {
+            k += 1
+            marker = true
+        }
+        if let timestamp = parseTimestamp(b, &k, end: end, ciscoContext: marker || sawCiscoPrefix) {
+            message.timestamp = timestamp
+            i = k
+            if i < end, b[i] == ASCII.colon { i += 1 }  // Cisco: "…18:46:11.123: %SYS…"
+            skipSpaces(b, &i, end: end)
+
+            // HOSTNAME: the next word, unless it is the TAG itself.
+            let wordStart = i
+            var wordEnd = i
+            var hasBracket = false
+            while wordEnd < end, b[wordEnd] != ASCII.space, b[wordEnd] != ASCII.tab {
+                if b[wordEnd] == ASCII.openBracket { hasBracket = true }
+                wordEnd += 1
+            }
+            if wordEnd > wordStart, !hasBracket, b[wordEnd - 1] != ASCII.colon {
+                message.hostnameRange = ByteRange(start: wordStart, end: wordEnd)
+                i = wordEnd
+                skipSpaces(b, &i, end: end)
+                // Cisco ASA with a device id: "FW01 : %ASA-6-302013: …".
+                if i < end, b[i] == ASCII.colon, i + 1 == end || b[i + 1] == ASCII.space {
+                    i += 1
+                    skipSpaces(b, &i, end: end)
+                }
+            }
+        }
+
+        // TAG, TAG[PID], TAG: or TAG[PID]:
+        var t = i
+        while t < end, ASCII.isTagChar(b[t]), t - i <= Self.maxTagLength { t += 1 }
+        if t > i, t - i <= Self.maxTagLength, t < end {
+            if b[t] == ASCII.colon {
+                message.appNameRange = ByteRange(start: i, end: t)
+                i = t + 1
+                if i < end, b[i] == ASCII.space { i += 1 }
+            } else if b[t] == ASCII.openBracket {
+                var p = t + 1
+                while p < end, b[p] != ASCII.closeBracket, b[p] != ASCII.space, p - t <= Self.maxProcIDLength { p += 1 }
+                if p > t + 1, p < end, b[p] == ASCII.closeBracket {
+                    message.appNameRange = ByteRange(start: i, end: t)
+                    message.procIDRange = ByteRange(start: t + 1, end: p)
+                    i = p + 1
+                    if i < end, b[i] == ASCII.colon { i += 1 }
+                    if i < end, b[i] == ASCII.space { i += 1 }
+                }
+            }
+        }
+
+        if i < end { message.messageRange = ByteRange(start: i, end: end) }
+        return message
+    }
+
+    @inline(__always)
+    private func skipSpaces(_ b: UnsafeRawBufferPointer, _ i: inout Int, end: Int) {
+        while i < end, b[i] == ASCII.space { i += 1 }
+    }
+
+    /// A BSD or ISO timestamp at `i` followed by SP, `:` or the end; `i` is left just past it.
+    /// On failure `i` is unchanged.
+    private func parseTimestamp(_ b: UnsafeRawBufferPointer, _ i: inout Int, end: Int, ciscoContext: Bool) -> SyslogTimestamp? {
+        var k = i
+        let timestamp: SyslogTimestamp?
+        if k < end, ASCII.isDigit(b[k]) {
+            do throws(RFC3339.Failure) {
+                timestamp = try RFC3339.parse(b, &k, end: end, strict: false, timeZone: timeZone)
+            } catch {
+                return nil
+            }
+        } else {
+            timestamp = parseBSDTimestamp(b, &k, end: end, ciscoContext: ciscoContext)
+        }
+        guard let timestamp, k == end || b[k] == ASCII.space || b[k] == ASCII.colon else { return nil }
+        i = k
+        return timestamp
+    }
+}

@@ -1,0 +1,1 @@
+@main struct Vigil { static func main() {} }
