@@ -83,19 +83,20 @@ public struct SyslogParser: Sendable {
         }
         i += 1
 
-        if let versionLength = Self.versionLength(bytes, at: i, end: end) {
+        if let versionLength = Self.versionLength(bytes, at: i, end: end, orEnd: true) {
             return try parseRFC5424(bytes, versionAt: i, versionLength: versionLength, end: end, priority: priority)
         }
         return parseRFC3164(bytes, from: i, end: end, priority: priority, priorityIsDefault: false)
     }
 
-    /// The length of an RFC 5424 VERSION at `i` (1–3 digits followed by SP), or `nil`.
+    /// The length of an RFC 5424 VERSION at `i` (1–3 digits followed by SP, or by the end of a
+    /// message cut short when `orEnd`), or `nil`.
     @inline(__always)
-    static func versionLength(_ b: UnsafeRawBufferPointer, at i: Int, end: Int) -> Int? {
+    static func versionLength(_ b: UnsafeRawBufferPointer, at i: Int, end: Int, orEnd: Bool = false) -> Int? {
         var k = i
         while k < end, ASCII.isDigit(b[k]), k - i < 4 { k += 1 }
         let n = k - i
-        guard n >= 1, n <= 3, k < end, b[k] == ASCII.space else { return nil }
+        guard n >= 1, n <= 3, k < end ? b[k] == ASCII.space : orEnd else { return nil }
         return n
     }
 

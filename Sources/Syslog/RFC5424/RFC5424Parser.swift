@@ -19,7 +19,8 @@ extension SyslogParser {
         var version = 0
         for k in v..<(v + versionLength) { version = version * 10 + ASCII.digitValue(b[k]) }
         message.version = version
-        var i = v + versionLength + 1
+        var i = v + versionLength
+        try expectSpace(b, &i, end: end, .badTimestamp)
 
         // TIMESTAMP = NILVALUE / FULL-DATE "T" FULL-TIME
         guard i < end else { throw SyslogParseError(.badTimestamp, at: i, "missing") }
