@@ -61,7 +61,8 @@ struct ParseCommand: ParsableCommand {
         let zone = try LocalTimeZone.named(timezone, around: Date(timeIntervalSince1970: TimeInterval(reference)))
         var run = ParseRun(
             parser: SyslogParser(maxMessageSize: maxSize, timeZone: zone, referenceTime: reference),
-            framing: framing.mode, maxFrameSize: maxSize, printMessages: !stats)
+            framing: framing.mode, maxFrameSize: maxSize, printMessages: !stats,
+            sink: StandardOutput.write)
         var reader = FileChunkReader()
         var unreadable: FileChunkReader.ReadError?
         for path in files.isEmpty ? ["-"] : files {
@@ -85,39 +86,58 @@ struct ParseCommand: ParsableCommand {
     }
 }
 
-/// The state of one `vigil parse` run: parser, output buffer and counts.
+/// The state of one `vigil parse` run: parser, output buffer and counts. Output goes to `sink`
+/// in blocks of about half a megabyte (standard output in the command; a buffer in tests).
 struct ParseRun {
+    typealias Sink = ([UInt8]) -> Bool
+
     let parser: SyslogParser
     let framing: SyslogFrameDecoder.Mode
     let maxFrameSize: Int
     let printMessages: Bool
+    private let sink: Sink
     private(set) var messages = 0
     private(set) var errors = 0
+    /// The sink refused output (e.g. the reader of a pipe went away): stop producing.
     private(set) var outputClosed = false
     private var writer = JSONLinesWriter()
 
     /// Flush when this much output is buffered.
     private static let flushThreshold = 1 << 19
 
-    init(parser: SyslogParser, framing: SyslogFrameDecoder.Mode, maxFrameSize: Int, printMessages: Bool) {
+    init(parser: SyslogParser, framing: SyslogFrameDecoder.Mode, maxFrameSize: Int, printMessages: Bool, sink: @escaping Sink) {
         self.parser = parser
         self.framing = framing
         self.maxFrameSize = maxFrameSize
         self.printMessages = printMessages
+        self.sink = sink
     }
 
-    /// Reads one input as one stream.
+    /// Reads one input file as one stream.
     mutating func consume(_ path: String, with reader: inout FileChunkReader) throws(FileChunkReader.ReadError) {
         var decoder = SyslogFrameDecoder(mode: framing, maxFrameSize: maxFrameSize)
         try reader.forEachChunk(of: path) { chunk in
-            guard !outputClosed else { return }
-            decoder.decode(chunk) { handle($0) }
-            if writer.buffer.count >= Self.flushThreshold { flush() }
+            feed(chunk, to: &decoder)
         }
         decoder.finish { handle($0) }
     }
 
-    mutating func handle(_ event: SyslogFrameDecoder.Event) {
+    /// Reads one in-memory stream, delivered in the given chunks.
+    mutating func consume(chunks: [[UInt8]]) {
+        var decoder = SyslogFrameDecoder(mode: framing, maxFrameSize: maxFrameSize)
+        for chunk in chunks {
+            chunk.withUnsafeBytes { feed($0, to: &decoder) }
+        }
+        decoder.finish { handle($0) }
+    }
+
+    private mutating func feed(_ chunk: UnsafeRawBufferPointer, to decoder: inout SyslogFrameDecoder) {
+        guard !outputClosed else { return }
+        decoder.decode(chunk) { handle($0) }
+        if writer.buffer.count >= Self.flushThreshold { flush() }
+    }
+
+    private mutating func handle(_ event: SyslogFrameDecoder.Event) {
         messages += 1
         switch event {
         case .frame(let bytes):
@@ -136,7 +156,7 @@ struct ParseRun {
 
     mutating func flush() {
         guard !writer.buffer.isEmpty else { return }
-        if !StandardOutput.write(writer.buffer) { outputClosed = true }
+        if !sink(writer.buffer) { outputClosed = true }
         writer.removeAll()
     }
 }
