@@ -1,13 +1,22 @@
 /// The RFC 3164 TIMESTAMP, `Mmm dd hh:mm:ss`, and the variants devices send:
 /// - day space-padded (`Aug  7`), single-digit (`Jun 8`) or zero-padded (`Aug 07`); month in any case;
-/// - a year after the day (`Mar 7 2008 19:06:53`, Cisco `service timestamps … year`);
+/// - a year after the day (`Mar 7 2008 19:06:53`, Cisco `service timestamps … year`), after the
+///   time (`May 14 09:21:07 2024`, Aruba) or, on Cisco NX-OS only, first (`2013 Jan 25 12:58:53`);
 /// - a fraction after the seconds (`18:46:11.123`, Cisco `msec`);
 /// - a time-zone name before Cisco's trailing colon (`… 18:46:11.123 UTC:`); only UTC/GMT
 ///   change the offset, other names are local time.
 /// Without a year, the year is inferred from the parser's reference time.
 extension SyslogParser {
-    func parseBSDTimestamp(_ b: UnsafeRawBufferPointer, _ i: inout Int, end: Int, ciscoContext: Bool) -> SyslogTimestamp? {
+    func parseBSDTimestamp(
+        _ b: UnsafeRawBufferPointer, _ i: inout Int, end: Int, ciscoContext: Bool, yearFirst: Bool = false
+    ) -> SyslogTimestamp? {
         var k = i
+        // Leading year: "2013 Jan 25 12:58:53" (NX-OS).
+        var year: Int?
+        if yearFirst, let y = RFC3339.digits(b, k, 4, end: end), k + 4 < end, b[k + 4] == ASCII.space {
+            year = y
+            k += 5
+        }
         // "Mmm" SP
         guard end - k >= 14, let month = Self.month(b[k], b[k + 1], b[k + 2]), b[k + 3] == ASCII.space else { return nil }
         k += 4
@@ -23,8 +32,7 @@ extension SyslogParser {
         guard day >= 1, day <= 31, k < end, b[k] == ASCII.space else { return nil }
         k += 1
         // Optional year: 4 digits then SP.
-        var year: Int?
-        if let y = RFC3339.digits(b, k, 4, end: end), k + 4 < end, b[k + 4] == ASCII.space {
+        if year == nil, let y = RFC3339.digits(b, k, 4, end: end), k + 4 < end, b[k + 4] == ASCII.space {
             year = y
             k += 5
         }
@@ -46,6 +54,12 @@ extension SyslogParser {
                 k += 1
             }
             for _ in min(digits, 9)..<9 { nanos *= 10 }
+        }
+        // Optional year after the time (Aruba, some Unix syslogds): "May 14 09:21:07 2024 host …".
+        if year == nil, k + 5 <= end, b[k] == ASCII.space, let y = RFC3339.digits(b, k + 1, 4, end: end),
+           (1970...2099).contains(y), k + 5 == end || b[k + 5] == ASCII.space {
+            year = y
+            k += 5
         }
         // Optional Cisco time-zone name: SP [A-Z]{3,5} ":".
         var utcByName = false

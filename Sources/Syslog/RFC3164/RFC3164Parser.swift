@@ -24,26 +24,35 @@ extension SyslogParser {
         var i = start
         skipSpaces(b, &i, end: end)
 
-        // Cisco IOS sequence number: DIGITS ":" SP.
+        // Cisco sequence number: DIGITS ":" SP (IOS), or an empty one (NX-OS: "<189>: 2013 Jan 25 …").
         var sawCiscoPrefix = false
         do {
             var k = i
             while k < end, ASCII.isDigit(b[k]), k - i < 20 { k += 1 }
-            if k > i, k + 1 < end, b[k] == ASCII.colon, b[k + 1] == ASCII.space {
+            if k + 1 < end, b[k] == ASCII.colon, b[k + 1] == ASCII.space {
                 i = k + 2
                 skipSpaces(b, &i, end: end)
                 sawCiscoPrefix = true
             }
         }
 
-        // TIMESTAMP, with Cisco's "*" (clock not set) or "." (clock lost sync) marker.
         var k = i
-        var marker = false
-        if k < end, b[k] == ASCII.asterisk || b[k] == ASCII.dot {
-            k += 1
-            marker = true
+        var timestamp = parseMarkedTimestamp(b, &k, end: end, ciscoContext: sawCiscoPrefix)
+        if timestamp == nil, sawCiscoPrefix {
+            // IOS `logging origin-id`: the device's name before the timestamp ("34: router1: *Mar  1 …").
+            var w = i
+            while w < end, b[w] != ASCII.space, b[w] != ASCII.colon { w += 1 }
+            if w > i, w + 1 < end, b[w] == ASCII.colon, b[w + 1] == ASCII.space {
+                var afterName = w + 2
+                skipSpaces(b, &afterName, end: end)
+                timestamp = parseMarkedTimestamp(b, &afterName, end: end, ciscoContext: true)
+                if timestamp != nil {
+                    message.hostnameRange = ByteRange(start: i, end: w)
+                    k = afterName
+                }
+            }
         }
-        if let timestamp = parseTimestamp(b, &k, end: end, ciscoContext: marker || sawCiscoPrefix) {
+        if let timestamp {
             message.timestamp = timestamp
             i = k
             if i < end, b[i] == ASCII.colon { i += 1 }  // Cisco: "…18:46:11.123: %SYS…"
@@ -57,7 +66,7 @@ extension SyslogParser {
                 if b[wordEnd] == ASCII.openBracket { hasBracket = true }
                 wordEnd += 1
             }
-            if wordEnd > wordStart, !hasBracket, b[wordEnd - 1] != ASCII.colon {
+            if !message.hostnameRange.isPresent, wordEnd > wordStart, !hasBracket, b[wordEnd - 1] != ASCII.colon {
                 message.hostnameRange = ByteRange(start: wordStart, end: wordEnd)
                 i = wordEnd
                 skipSpaces(b, &i, end: end)
@@ -99,16 +108,31 @@ extension SyslogParser {
         while i < end, b[i] == ASCII.space { i += 1 }
     }
 
+    /// A timestamp at `i`, after Cisco's optional "*" (clock not set) or "." (clock lost sync)
+    /// marker; `i` is left just past it. On failure `i` is unchanged.
+    private func parseMarkedTimestamp(_ b: UnsafeRawBufferPointer, _ i: inout Int, end: Int, ciscoContext: Bool) -> SyslogTimestamp? {
+        var k = i
+        let marked = k < end && (b[k] == ASCII.asterisk || b[k] == ASCII.dot)
+        if marked { k += 1 }
+        guard let timestamp = parseTimestamp(b, &k, end: end, ciscoContext: ciscoContext || marked) else { return nil }
+        i = k
+        return timestamp
+    }
+
     /// A BSD or ISO timestamp at `i` followed by SP, `:` or the end; `i` is left just past it.
     /// On failure `i` is unchanged.
     private func parseTimestamp(_ b: UnsafeRawBufferPointer, _ i: inout Int, end: Int, ciscoContext: Bool) -> SyslogTimestamp? {
         var k = i
-        let timestamp: SyslogTimestamp?
+        var timestamp: SyslogTimestamp?
         if k < end, ASCII.isDigit(b[k]) {
             do throws(RFC3339.Failure) {
                 timestamp = try RFC3339.parse(b, &k, end: end, strict: false, timeZone: timeZone)
             } catch {
-                return nil
+                // Cisco NX-OS puts the year first: "<189>: 2013 Jan 25 12:58:53 UTC: …". Elsewhere a
+                // leading year is not a timestamp (RFC 3164 §5.4, example 4: it is all MSG).
+                guard ciscoContext else { return nil }
+                k = i
+                timestamp = parseBSDTimestamp(b, &k, end: end, ciscoContext: ciscoContext, yearFirst: true)
             }
         } else {
             timestamp = parseBSDTimestamp(b, &k, end: end, ciscoContext: ciscoContext)
