@@ -68,12 +68,8 @@ public struct StructuredData: Sequence {
                 guard k + 1 < b.count, b[k + 1] == ASCII.quote else { position = b.count; return nil }
                 let name = UnsafeRawBufferPointer(rebasing: b[nameStart..<k])
                 let valueStart = k + 2
-                k = valueStart
-                while k < b.count, b[k] != ASCII.quote {
-                    k += b[k] == ASCII.backslash ? 2 : 1
-                }
-                let valueEnd = Swift.min(k, b.count)
-                position = Swift.min(k + 1, b.count)
+                let valueEnd = StructuredData.closingQuote(b, from: valueStart)
+                position = Swift.min(valueEnd + 1, b.count)
                 return Parameter(name: name, escapedValue: UnsafeRawBufferPointer(rebasing: b[valueStart..<valueEnd]))
             }
         }
@@ -93,19 +89,9 @@ public struct StructuredData: Sequence {
             while k < b.count, b[k] != ASCII.space, b[k] != ASCII.closeBracket { k += 1 }
             let id = UnsafeRawBufferPointer(rebasing: b[idStart..<k])
             let paramsStart = k
-            // Skip parameters up to the unescaped closing bracket.
-            var inValue = false
-            while k < b.count {
-                let c = b[k]
-                if inValue {
-                    if c == ASCII.backslash { k += 2; continue }
-                    if c == ASCII.quote { inValue = false }
-                } else if c == ASCII.quote {
-                    inValue = true
-                } else if c == ASCII.closeBracket {
-                    break
-                }
-                k += 1
+            // Skip parameters up to the closing bracket outside any value.
+            while k < b.count, b[k] != ASCII.closeBracket {
+                k = b[k] == ASCII.quote ? StructuredData.closingQuote(b, from: k + 1) + 1 : k + 1
             }
             let paramsEnd = Swift.min(k, b.count)
             position = Swift.min(k + 1, b.count)
@@ -115,6 +101,16 @@ public struct StructuredData: Sequence {
 }
 
 extension StructuredData {
+    /// The index of the `"` that closes a PARAM-VALUE starting at `from` (escapes skipped), or
+    /// `b.count` when there is none.
+    static func closingQuote(_ b: UnsafeRawBufferPointer, from: Int) -> Int {
+        var k = from
+        while k < b.count, b[k] != ASCII.quote {
+            k += b[k] == ASCII.backslash ? 2 : 1
+        }
+        return Swift.min(k, b.count)
+    }
+
     /// SD-ID and PARAM-NAME: 1 to 32 SD-NAME characters.
     static let maxNameLength = 32
 
