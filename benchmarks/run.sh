@@ -37,3 +37,12 @@ echo "== robustness"
 outputs=$("$vigil" parse "$data/mutated.log" | wc -l)
 echo "mutated: $(wc -l < "$data/mutated.log") lines in, $outputs outputs"
 "$vigil" parse --framing octet "$data/random.bin" > /dev/null && echo "random 20 MB --framing octet: exit 0"
+
+if command -v valgrind >/dev/null; then
+  echo "== heap allocations (valgrind): must not grow with the number of messages"
+  for n in 20000 40000; do
+    head -n "$n" "$data/rfc5424.log" > "$data/alloc-$n.log"
+    allocs=$(valgrind "$scratch/release/ParserBenchmark" "$data/alloc-$n.log" 2>&1 | sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p')
+    echo "$n messages parsed 10 times: $allocs allocations in the whole process"
+  done
+fi
