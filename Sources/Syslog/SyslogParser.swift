@@ -110,10 +110,11 @@ public struct SyslogParser: Sendable {
     /// day after the reference time — then last year (a December message read in January).
     func inferYear(
         month: Int, day: Int, hour: Int, minute: Int, second: Int, in zone: LocalTimeZone
-    ) -> (utc: Int64, offset: Int32) {
-        func instant(in year: Int) -> (utc: Int64, offset: Int32) {
-            zone.utcSeconds(fromLocal: CivilTime.seconds(
+    ) -> (utc: Int64, offset: Int32, year: Int) {
+        func instant(in year: Int) -> (utc: Int64, offset: Int32, year: Int) {
+            let (utc, offset) = zone.utcSeconds(fromLocal: CivilTime.seconds(
                 year: year, month: month, day: day, hour: hour, minute: minute, second: second))
+            return (utc, offset, year)
         }
         let thisYear = instant(in: referenceLocalYear)
         return thisYear.utc <= referenceTime + 86_400 ? thisYear : instant(in: referenceLocalYear - 1)

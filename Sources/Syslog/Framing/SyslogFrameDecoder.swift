@@ -47,7 +47,12 @@ public struct SyslogFrameDecoder {
         case frameStart
         /// Reading MSG-LEN; its digits are part of the unit (``Mode/detect`` may yet call it a line).
         case length(value: Int, digits: Int)
+        /// ``Mode/detect``: `MSG-LEN SP` above the limit was read; a `<` next makes it an oversize
+        /// octet-counted frame, anything else a line that starts with a number.
+        case oversizeHeader(value: Int)
         case octetBody(remaining: Int)
+        /// Skipping an oversize octet-counted frame by its MSG-LEN (bounded: nothing is kept).
+        case discardOctets(remaining: Int)
         /// Inside an LF-terminated frame; `endsWithNUL` when the last byte seen was a NUL.
         case line(endsWithNUL: Bool)
         /// Dropping an oversize LF frame up to its LF.
@@ -62,12 +67,14 @@ public struct SyslogFrameDecoder {
         case space(value: Int)
     }
 
-    /// The most MSG-LEN digits read before the header is called garbage (10 digits ≥ 1 GB).
-    static let maxLengthDigits = 10
+    /// The most MSG-LEN digits read: one more digit than ``maxFrameSize`` has is oversize already,
+    /// so the carry never holds more header than a frame may be long.
+    private let maxLengthDigits: Int
 
     public init(mode: Mode = .detect, maxFrameSize: Int = SyslogParser.defaultMaxMessageSize) {
         self.mode = mode
         self.maxFrameSize = max(1, maxFrameSize)
+        self.maxLengthDigits = String(self.maxFrameSize).count
     }
 
     /// Feeds the next chunk of the stream; `body` receives every frame and error it completes.
@@ -113,7 +120,7 @@ public struct SyslogFrameDecoder {
 
             case .length(let value, let digits):
                 let c = chunk[i]
-                if ASCII.isDigit(c), digits < Self.maxLengthDigits {
+                if ASCII.isDigit(c), digits < maxLengthDigits {
                     state = .length(value: value * 10 + ASCII.digitValue(c), digits: digits + 1)
                     i += 1
                 } else if c == ASCII.space, value <= maxFrameSize {
@@ -121,6 +128,9 @@ public struct SyslogFrameDecoder {
                     carry.removeAll(keepingCapacity: true)
                     i += 1
                     unitStart = i
+                } else if mode == .detect, c == ASCII.space {
+                    state = .oversizeHeader(value: value)
+                    i += 1
                 } else if mode == .detect {
                     state = .line(endsWithNUL: false)  // not a MSG-LEN after all: the digits are text
                 } else {
@@ -129,6 +139,22 @@ public struct SyslogFrameDecoder {
                     state = .resync(.seek(previousWasDigit: ASCII.isDigit(c)))
                     i += 1
                 }
+
+            case .oversizeHeader(let value):
+                if chunk[i] == ASCII.lessThan {
+                    // A real octet-counted frame, larger than we accept: skip it by its length,
+                    // as rsyslog does, so the frames after it are not lost.
+                    fail(.oversize, at: i)
+                    carry.removeAll(keepingCapacity: true)
+                    state = .discardOctets(remaining: value)
+                } else {
+                    state = .line(endsWithNUL: false)
+                }
+
+            case .discardOctets(let remaining):
+                let skipped = min(remaining, count - i)
+                i += skipped
+                state = remaining == skipped ? .frameStart : .discardOctets(remaining: remaining - skipped)
 
             case .octetBody(let remaining):
                 let available = count - i
@@ -169,17 +195,20 @@ public struct SyslogFrameDecoder {
                 }
                 let frameEnd = nulSplit ?? lf
                 let length = carry.count + frameEnd - unitStart
+                // Reported where the frame crossed the limit, whatever the chunking.
+                let limitCrossedAt = unitStart - carry.count + maxFrameSize
                 if frameEnd < count {
                     if length > maxFrameSize {
-                        fail(.oversize, at: frameEnd)
+                        fail(.oversize, at: limitCrossedAt)
                         carry.removeAll(keepingCapacity: true)
                     } else {
                         emit(upTo: frameEnd)
                     }
                     i = frameEnd + 1
                     state = .frameStart
-                } else if length > maxFrameSize {
-                    fail(.oversize, at: unitStart + max(0, maxFrameSize - carry.count))
+                } else if length - (chunk[count - 1] == ASCII.nul ? 1 : 0) > maxFrameSize {
+                    // (A NUL at the chunk's end may be a trailer, not part of the frame.)
+                    fail(.oversize, at: limitCrossedAt)
                     carry.removeAll(keepingCapacity: true)
                     state = .discardLine
                     i = count
@@ -208,7 +237,7 @@ public struct SyslogFrameDecoder {
                     i += 1
                 case .digits(let value, let digits):
                     if ASCII.isDigit(c) {
-                        state = digits < Self.maxLengthDigits
+                        state = digits < maxLengthDigits
                             ? .resync(.digits(value: value * 10 + ASCII.digitValue(c), count: digits + 1))
                             : .resync(.seek(previousWasDigit: true))
                         i += 1
@@ -233,11 +262,11 @@ public struct SyslogFrameDecoder {
 
         // Keep the unfinished unit's bytes for the next chunk.
         switch state {
-        case .length, .octetBody, .line:
+        case .length, .oversizeHeader, .octetBody, .line:
             if unitStart < count {
                 carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[unitStart..<count]))
             }
-        case .frameStart, .discardLine, .resync:
+        case .frameStart, .discardLine, .discardOctets, .resync:
             break
         }
         streamOffset += count
@@ -256,7 +285,7 @@ public struct SyslogFrameDecoder {
     /// (counted in ``truncatedFrames``).
     public mutating func finish(_ body: (Event) -> Void) {
         switch state {
-        case .line:
+        case .line, .oversizeHeader:
             if !carry.isEmpty { carry.withUnsafeBytes { body(.frame($0)) } }
         case .length:
             if mode == .detect {
@@ -267,7 +296,7 @@ public struct SyslogFrameDecoder {
         case .octetBody:
             truncatedFrames += 1
             if !carry.isEmpty { carry.withUnsafeBytes { body(.frame($0)) } }
-        case .frameStart, .discardLine, .resync:
+        case .frameStart, .discardLine, .discardOctets, .resync:
             break
         }
         carry.removeAll(keepingCapacity: false)

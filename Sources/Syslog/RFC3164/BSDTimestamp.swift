@@ -74,15 +74,27 @@ extension SyslogParser {
         }
 
         let zone = utcByName ? LocalTimeZone.utc : timeZone
-        let (utc, offset) = year.map {
-            zone.utcSeconds(fromLocal: CivilTime.seconds(year: $0, month: month, day: day, hour: hour, minute: minute, second: second))
-        } ?? inferYear(month: month, day: day, hour: hour, minute: minute, second: second, in: zone)
+        let yearWasInferred = year == nil
+        let utc: Int64
+        let offset: Int32
+        if let year {
+            guard SyslogTimestamp.supportedYears.contains(year) else { return nil }
+            (utc, offset) = zone.utcSeconds(fromLocal: CivilTime.seconds(
+                year: year, month: month, day: day, hour: hour, minute: minute, second: second))
+        } else {
+            let inferred = inferYear(month: month, day: day, hour: hour, minute: minute, second: second, in: zone)
+            utc = inferred.utc
+            offset = inferred.offset
+            year = inferred.year
+        }
+        // Feb 30 or Apr 31 is not a date: leave the text in MSG rather than roll it over.
+        guard let year, day <= CivilTime.daysInMonth(year: year, month: month) else { return nil }
         i = k
         return SyslogTimestamp(
             nanosecondsSinceEpoch: utc &* 1_000_000_000 &+ Int64(nanos),
             utcOffsetSeconds: offset,
             hasExplicitOffset: utcByName,
-            yearWasInferred: year == nil)
+            yearWasInferred: yearWasInferred)
     }
 
     /// Month number from a three-letter English abbreviation, any case.

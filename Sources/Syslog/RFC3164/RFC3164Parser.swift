@@ -78,34 +78,63 @@ extension SyslogParser {
             }
         }
 
-        // TAG, TAG[PID], TAG: or TAG[PID]:
-        var t = i
-        while t < end, ASCII.isTagChar(b[t]), t - i <= Self.maxTagLength { t += 1 }
-        if t > i, t - i <= Self.maxTagLength, t < end {
-            if b[t] == ASCII.colon {
-                message.appNameRange = ByteRange(start: i, end: t)
-                i = t + 1
-                if i < end, b[i] == ASCII.space { i += 1 }
-            } else if b[t] == ASCII.openBracket {
-                var p = t + 1
-                while p < end, b[p] != ASCII.closeBracket, b[p] != ASCII.space, p - t <= Self.maxProcIDLength { p += 1 }
-                if p > t + 1, p < end, b[p] == ASCII.closeBracket {
-                    message.appNameRange = ByteRange(start: i, end: t)
-                    message.procIDRange = ByteRange(start: t + 1, end: p)
-                    i = p + 1
-                    if i < end, b[i] == ASCII.colon { i += 1 }
-                    if i < end, b[i] == ASCII.space { i += 1 }
-                }
-            }
+        // F5 BIG-IP puts a severity word before the TAG: "bigip1 warning tmm[11048]: …".
+        if message.hostnameRange.isPresent, let word = Self.severityWordEnd(b, at: i, end: end),
+           word < end, b[word] == ASCII.space, tag(b, at: word + 1, end: end) != nil {
+            i = word + 1
         }
 
+        if let tag = tag(b, at: i, end: end) {
+            message.appNameRange = tag.name
+            message.procIDRange = tag.procID
+            i = tag.contentStart
+        }
         if i < end { message.messageRange = ByteRange(start: i, end: end) }
         return message
     }
 
     @inline(__always)
     private func skipSpaces(_ b: UnsafeRawBufferPointer, _ i: inout Int, end: Int) {
-        while i < end, b[i] == ASCII.space { i += 1 }
+        while i < end, b[i] == ASCII.space || b[i] == ASCII.tab { i += 1 }
+    }
+
+    /// `TAG:`, `TAG[PID]` or `TAG[PID]:` at `i`, and where CONTENT starts after it (past one SP).
+    /// A word that ends any other way is not a TAG.
+    private func tag(_ b: UnsafeRawBufferPointer, at i: Int, end: Int) -> (name: ByteRange, procID: ByteRange, contentStart: Int)? {
+        var t = i
+        while t < end, ASCII.isTagChar(b[t]), t - i <= Self.maxTagLength { t += 1 }
+        guard t > i, t - i <= Self.maxTagLength, t < end else { return nil }
+        var next: Int
+        var procID = ByteRange.absent
+        if b[t] == ASCII.colon {
+            next = t + 1
+        } else if b[t] == ASCII.openBracket {
+            var p = t + 1
+            while p < end, b[p] != ASCII.closeBracket, b[p] != ASCII.space, p - t <= Self.maxProcIDLength { p += 1 }
+            guard p > t + 1, p < end, b[p] == ASCII.closeBracket else { return nil }
+            procID = ByteRange(start: t + 1, end: p)
+            next = p + 1
+            if next < end, b[next] == ASCII.colon { next += 1 }
+        } else {
+            return nil
+        }
+        if next < end, b[next] == ASCII.space { next += 1 }
+        return (ByteRange(start: i, end: t), procID, next)
+    }
+
+    /// The end of a syslog severity keyword (`warning`, `err`, `info` …) at `i`, or `nil`.
+    private static func severityWordEnd(_ b: UnsafeRawBufferPointer, at i: Int, end: Int) -> Int? {
+        var k = i
+        while k < end, ASCII.isLetter(b[k]), k - i < 8 { k += 1 }
+        switch k - i {
+        case 3: if b.matches("err", at: i, end: k) { return k }
+        case 4: if b.matches("crit", at: i, end: k) || b.matches("info", at: i, end: k) || b.matches("warn", at: i, end: k) { return k }
+        case 5: if b.matches("emerg", at: i, end: k) || b.matches("alert", at: i, end: k) || b.matches("debug", at: i, end: k) || b.matches("error", at: i, end: k) { return k }
+        case 6: if b.matches("notice", at: i, end: k) { return k }
+        case 7: if b.matches("warning", at: i, end: k) { return k }
+        default: break
+        }
+        return nil
     }
 
     /// A timestamp at `i`, after Cisco's optional "*" (clock not set) or "." (clock lost sync)
@@ -137,7 +166,7 @@ extension SyslogParser {
         } else {
             timestamp = parseBSDTimestamp(b, &k, end: end, ciscoContext: ciscoContext)
         }
-        guard let timestamp, k == end || b[k] == ASCII.space || b[k] == ASCII.colon else { return nil }
+        guard let timestamp, k == end || b[k] == ASCII.space || b[k] == ASCII.tab || b[k] == ASCII.colon else { return nil }
         i = k
         return timestamp
     }

@@ -32,6 +32,7 @@ enum RFC3339 {
         guard b[s + 16] == ASCII.colon else { throw .shape(at: s + 16) }
         guard let second = digits(b, s + 17, 2) else { throw .shape(at: s + 17) }
 
+        guard SyslogTimestamp.supportedYears.contains(year) else { throw .range(at: s, "year outside 1678-2261") }
         guard (1...12).contains(month) else { throw .range(at: s + 5, "month out of range") }
         guard day >= 1, day <= CivilTime.daysInMonth(year: year, month: month) else {
             throw .range(at: s + 8, "day out of range")

@@ -21,10 +21,23 @@ public struct SyslogTimestamp: Sendable, Hashable {
         self.yearWasInferred = yearWasInferred
     }
 
+    /// The years a timestamp may name: Int64 nanoseconds since 1970 span 1677-09-21 to
+    /// 2262-04-11, so whole years within that (even after a ±23:59 offset) are accepted and
+    /// anything else is not a timestamp.
+    public static let supportedYears = 1678...2261
+
     /// Whole seconds since the epoch (floor).
     @inlinable
     public var secondsSinceEpoch: Int64 {
-        nanosecondsSinceEpoch >= 0 ? nanosecondsSinceEpoch / 1_000_000_000 : (nanosecondsSinceEpoch + 1) / 1_000_000_000 - 1
+        let (quotient, remainder) = nanosecondsSinceEpoch.quotientAndRemainder(dividingBy: 1_000_000_000)
+        return remainder < 0 ? quotient - 1 : quotient
+    }
+
+    /// Nanoseconds past ``secondsSinceEpoch``, 0…999 999 999.
+    @inlinable
+    public var nanosecondOfSecond: Int {
+        let remainder = Int(nanosecondsSinceEpoch % 1_000_000_000)
+        return remainder < 0 ? remainder + 1_000_000_000 : remainder
     }
 
     /// RFC 3339 in UTC with a fraction: `2003-10-11T22:14:15.003000Z` (9 digits when the
@@ -39,9 +52,10 @@ public struct SyslogTimestamp: Sendable, Hashable {
     /// Appends ``rfc3339UTC`` as ASCII bytes, without an intermediate `String`.
     public func appendRFC3339UTC(to out: inout [UInt8]) {
         let seconds = secondsSinceEpoch
-        let nanos = Int(nanosecondsSinceEpoch - seconds * 1_000_000_000)
-        let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds + 1) / 86_400 - 1)
-        let secondOfDay = Int(seconds - Int64(days) * 86_400)
+        let nanos = nanosecondOfSecond
+        let (quotient, remainder) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        let days = Int(remainder < 0 ? quotient - 1 : quotient)
+        let secondOfDay = Int(remainder < 0 ? remainder + 86_400 : remainder)
         let date = CivilTime.civilDate(daysSinceEpoch: days)
         func digits(_ value: Int, _ count: Int) {
             var divisor = 1
