@@ -10,7 +10,9 @@ export PATH="$PATH:/opt/swift/usr/bin"
 # PostgreSQL, rsyslog and loggen here (apt-get), started by this script.
 
 swift build --build-tests
-swift test --skip-build --parallel
 
-echo "== conformance: vigil parse against ../shared/conformance"
+echo "== conformance: the built vigil parse against ../shared/conformance, from outside"
 TZ=UTC python3 scripts/check_conformance.py .build/debug/vigil
+
+echo "== unit and integration tests"
+swift test --skip-build --parallel
