@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes benchmark corpora of realistic syslog lines (deterministic, seeded).
 
-  generate_corpus.py rfc5424 N OUT   — RFC 5424 lines of about 160 bytes (NIL fields, SD, escapes)
+  generate_corpus.py rfc5424 N OUT   — RFC 5424 lines of about 165 bytes (NIL fields, SD, escapes)
   generate_corpus.py rfc3164 N OUT   — RFC 3164 lines: Linux daemons, Cisco IOS, Cisco ASA, no-PRI
   generate_corpus.py mutate  N OUT   — N lines of either, each randomly mutated (bytes flipped,
                                        inserted, deleted; never LF) — for the robustness check
@@ -41,7 +41,7 @@ def rfc5424(r):
         sd = f'[meta@32473 seq="{r.randint(1, 10**6)}" region="eu-west-1"]'
     elif roll < 0.5:
         sd = f'[origin ip="10.0.{r.randint(0, 255)}.{r.randint(0, 255)}"][x@1 q="a \\"quoted\\" \\] v"]'
-    return f"<{pri}>1 {ts} {r.choice(HOSTS)} {r.choice(APPS)} {procid} {msgid} {sd} {text(r)}"
+    return f"<{pri}>1 {ts} {r.choice(HOSTS)} {r.choice(APPS)} {procid} {msgid} {sd} {text(r)} trace={r.getrandbits(64):016x}"
 
 
 def bsd_ts(r, year=False, msec=False):
