@@ -190,7 +190,7 @@ func decodeFrames(
     }
     for chunk in chunks {
         chunk.withUnsafeBytes { decoder.decode($0, collect) }
-        run.largestCarry = max(run.largestCarry, carryCount(of: decoder))
+        run.largestCarry = max(run.largestCarry, decoder.bufferedByteCount)
     }
     decoder.finish(collect)
     run.truncatedFrames = decoder.truncatedFrames
@@ -202,14 +202,4 @@ func decodeFrames(
     _ stream: String, mode: SyslogFrameDecoder.Mode, maxFrameSize: Int = SyslogParser.defaultMaxMessageSize
 ) -> FrameRun {
     decodeFrames([Array(stream.utf8)], mode: mode, maxFrameSize: maxFrameSize)
-}
-
-/// The bytes the decoder holds back for a frame in progress (a private buffer, read by reflection:
-/// the bound on it is the decoder's promise of bounded memory).
-func carryCount(of decoder: SyslogFrameDecoder) -> Int {
-    guard let carry = Mirror(reflecting: decoder).children.first(where: { $0.label == "carry" })?.value as? [UInt8] else {
-        Issue.record("SyslogFrameDecoder no longer keeps `carry: [UInt8]`; update carryCount(of:)")
-        return 0
-    }
-    return carry.count
 }

@@ -37,6 +37,9 @@ public struct SyslogFrameDecoder {
     /// Frames delivered incomplete by ``finish(_:)`` because the stream ended inside them.
     public private(set) var truncatedFrames = 0
 
+    /// Bytes held for a frame that is not complete yet; never more than ``maxFrameSize``.
+    public var bufferedByteCount: Int { carry.count }
+
     private var state = State.frameStart
     /// Bytes of the frame in progress that arrived in earlier chunks.
     private var carry: [UInt8] = []
