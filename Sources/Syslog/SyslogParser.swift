@@ -108,10 +108,15 @@ public struct SyslogParser: Sendable {
 
     /// The year for a timestamp written without one: this year, unless that puts it more than a
     /// day after the reference time — then last year (a December message read in January).
+    /// February 29 goes to the latest leap year that fits the same rule.
     func inferYear(
         month: Int, day: Int, hour: Int, minute: Int, second: Int, in zone: LocalTimeZone
     ) -> (utc: Int64, offset: Int32, year: Int) {
-        func instant(in year: Int) -> (utc: Int64, offset: Int32, year: Int) {
+        func instant(in candidate: Int) -> (utc: Int64, offset: Int32, year: Int) {
+            var year = candidate
+            if month == 2, day == 29 {
+                while !CivilTime.isLeapYear(year) { year -= 1 }
+            }
             let (utc, offset) = zone.utcSeconds(fromLocal: CivilTime.seconds(
                 year: year, month: month, day: day, hour: hour, minute: minute, second: second))
             return (utc, offset, year)

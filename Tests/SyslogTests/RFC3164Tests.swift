@@ -316,4 +316,11 @@ import Testing
         #expect(fields.hostname == "web01")
         #expect(fields.appName == "sshd" && fields.procID == "7" && fields.message == "ok")
     }
+
+    @Test func february29WithoutAYearFallsInTheLatestLeapYear() throws {
+        // Reference 2026-03-01: Feb 29 does not exist in 2026 or 2025; 2024 is the latest leap year.
+        let parser = SyslogParser(timeZone: .utc, referenceTime: 1_772_323_200)
+        #expect(try parse("<13>Feb 29 12:00:00 host app: x", parser: parser).utc == "2024-02-29T12:00:00.000000Z")
+        #expect(try parse("<13>Feb 29 12:00:00 host app: x", parser: parser).hostname == "host")
+    }
 }
