@@ -12,16 +12,34 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // RFC 5424 / RFC 3164 parsing and RFC 6587 framing over raw bytes. No dependencies, by design:
         // it is the hot path and the part every other module builds on.
         .target(name: "Syslog"),
+        // Per-service window counters, baselines, rules (the receiver feeds the counters).
+        .target(name: "Detect", dependencies: ["Syslog"]),
+        // The Linux calls Glibc hides from Swift (recvmmsg, sendmmsg, epoll), as swift-nio's CNIOLinux does.
+        .target(name: "CVigilSockets"),
+        // Raw-socket UDP and TCP listeners: frame, parse, shard by service into Detect's counters.
+        .target(
+            name: "Ingest",
+            dependencies: ["Syslog", "Detect", "CVigilSockets", .product(name: "Logging", package: "swift-log")]
+        ),
+        // HTTP: health and metrics (the HTTP issue adds ingest, alerts, services).
+        .target(
+            name: "API",
+            dependencies: ["Ingest", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
                 "Syslog",
+                "Ingest",
+                "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -37,6 +55,8 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(name: "DetectTests", dependencies: ["Detect", "Syslog"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Detect", "Syslog"]),
         .testTarget(
             name: "vigilTests",
             dependencies: ["vigil", "Syslog"]

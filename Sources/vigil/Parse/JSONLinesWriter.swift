@@ -17,7 +17,8 @@ struct JSONLinesWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    mutating func write(_ m: SyslogMessage) {
+    /// One message; `extra` keys (e.g. the receiver's `transport`, `peer`) go after `service`.
+    mutating func write(_ m: SyslogMessage, extra: [(key: StaticString, value: String)] = []) {
         raw(#"{"format":"#)
         raw(m.format == .rfc5424 ? #""rfc5424""# : #""rfc3164""#)
         raw(#","pri":"#)
@@ -50,14 +51,33 @@ struct JSONLinesWriter {
         field(m.view(m.messageRange))
         raw(#","service":"#)
         field(m.view(m.serviceRange))
-        raw("}\n")
+        close(extra)
     }
 
-    mutating func write(error reason: String, offset: Int) {
+    /// `{"error":…,"offset":…}`, with the unparsable bytes as `"raw"` when given (the receiver's tap).
+    mutating func write(
+        error reason: String, offset: Int, raw message: UnsafeRawBufferPointer? = nil,
+        extra: [(key: StaticString, value: String)] = []
+    ) {
         raw(#"{"error":"#)
         string(reason)
         raw(#","offset":"#)
         integer(offset)
+        if let message {
+            raw(#","raw":"#)
+            string(message)
+        }
+        close(extra)
+    }
+
+    /// `,"key":"value"…}` and the line's end.
+    private mutating func close(_ extra: [(key: StaticString, value: String)]) {
+        for (key, value) in extra {
+            raw(",\"")
+            raw(key)
+            raw("\":")
+            string(value)
+        }
         raw("}\n")
     }
 

@@ -1,0 +1,49 @@
+/// Per-service window counters for one shard, looked up by the service name's bytes.
+///
+/// A shard receives messages whose service names are views into a receive buffer; looking them
+/// up must not allocate. The table is keyed by a 64-bit hash of the name (computed once, on the
+/// receive thread, and also used to pick the shard) and verifies the bytes, so a `String` or
+/// array is created only the first time a service is seen.
+public struct ServiceCounters: Sendable {
+    public struct Entry: Sendable {
+        public let name: [UInt8]
+        public var counters: WindowCounters
+        /// The next entry with the same hash (collisions are rare but handled).
+        fileprivate var nextWithSameHash: Int?
+    }
+
+    public private(set) var entries: [Entry] = []
+    private var firstByHash: [UInt64: Int] = [:]
+    public let bucketCount: Int
+
+    public init(bucketCount: Int) {
+        self.bucketCount = bucketCount
+    }
+
+    /// Counts a message for the service named by `name` (with `hash == ServiceCounters.hash(name)`).
+    public mutating func record(service name: UnsafeRawBufferPointer, hash: UInt64, severity: Int, at tick: Int64) {
+        var candidate = firstByHash[hash]
+        while let index = candidate {
+            if entries[index].name.withUnsafeBytes({ $0.elementsEqual(name) }) {
+                entries[index].counters.record(severity: severity, at: tick)
+                return
+            }
+            candidate = entries[index].nextWithSameHash
+        }
+        var counters = WindowCounters(bucketCount: bucketCount, startingAt: tick)
+        counters.record(severity: severity, at: tick)
+        entries.append(Entry(name: Array(name), counters: counters, nextWithSameHash: firstByHash[hash]))
+        firstByHash[hash] = entries.count - 1
+    }
+
+    /// FNV-1a, 64-bit: cheap, byte-oriented, good enough to spread service names over shards.
+    @inlinable
+    public static func hash(_ name: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+}

@@ -1,0 +1,21 @@
+/// A point-in-time reading of the receiver's counters, summed over threads and shards.
+public struct IngestMetrics: Sendable {
+    public var received: [Transport: Int] = [:]
+    public var receivedBytes: [Transport: Int] = [:]
+    public var parseErrors: [Transport: Int] = [:]
+    /// Lost messages by reason: `shard_queue_full` (UDP), `oversize_frame`, `framing_error` (TCP).
+    public var dropped: [String: Int] = [:]
+    public var truncatedDatagrams = 0
+    public var truncatedFrames = 0
+    public var tcpConnections = 0
+    public var tcpConnectionsRejected = 0
+    public var tcpConnectionsAccepted = 0
+    /// Records waiting in shard queues, and how many the shards have counted.
+    public var shardBacklog = 0
+    public var shardProcessed = 0
+    public var services = 0
+    /// Per UDP socket: the receive buffer the kernel granted (bytes).
+    public var udpReceiveBufferBytes: [Int] = []
+
+    public init() {}
+}

@@ -1,0 +1,38 @@
+import Synchronization
+
+/// The counters of one receive thread. Only that thread writes them (relaxed atomic adds, once
+/// per batch, never contended); the metrics endpoint reads and sums all threads' counters. No
+/// counter is shared between receive threads.
+final class ThreadCounters: Sendable {
+    let transport: Transport
+    let received = Atomic<Int>(0)
+    let receivedBytes = Atomic<Int>(0)
+    let parseErrors = Atomic<Int>(0)
+    /// Frames lost to framing: garbage where a frame should start, or larger than the limit.
+    let framingErrors = Atomic<Int>(0)
+    let oversizeFrames = Atomic<Int>(0)
+    /// UDP datagrams cut at the slot size (MSG_TRUNC); still delivered, truncated.
+    let truncatedDatagrams = Atomic<Int>(0)
+    /// Messages dropped because their shard's queue was full (UDP only: TCP stops reading instead).
+    let droppedShardFull = Atomic<Int>(0)
+    /// TCP streams that ended inside an octet-counted frame (the partial frame is still delivered).
+    let truncatedFrames = Atomic<Int>(0)
+
+    init(transport: Transport) {
+        self.transport = transport
+    }
+}
+
+extension Atomic where Value == Int {
+    /// A relaxed add, skipped for zero: counters are published once per batch.
+    @inline(__always)
+    func publish(_ value: Int) {
+        if value != 0 { add(value, ordering: .relaxed) }
+    }
+}
+
+/// Where a message came in.
+public enum Transport: String, Sendable, CaseIterable {
+    case udp
+    case tcp
+}

@@ -1,0 +1,111 @@
+import Detect
+import Dispatch
+import Synchronization
+
+/// The shards: each a serial `DispatchQueue` that owns the per-service window counters of the
+/// services hashed to it. Receive threads group each batch by shard and make one hop per shard
+/// per batch; no lock is shared between receive threads, and a service's counters are only ever
+/// touched on its shard's queue.
+public final class ShardSet: Sendable {
+    public struct Configuration: Sendable {
+        public var shardCount: Int
+        /// Records a shard may have queued; above it UDP drops (counted) and TCP stops reading.
+        public var maxPendingPerShard: Int
+        /// Window counters: tick length and ticks per window.
+        public var tickNanoseconds: Int64
+        public var bucketsPerWindow: Int
+
+        public init(shardCount: Int = 4, maxPendingPerShard: Int = 262_144, tickSeconds: Int = 10, windowSeconds: Int = 300) {
+            self.shardCount = max(1, shardCount)
+            self.maxPendingPerShard = max(1, maxPendingPerShard)
+            self.tickNanoseconds = Int64(max(1, tickSeconds)) * 1_000_000_000
+            self.bucketsPerWindow = max(1, windowSeconds / max(1, tickSeconds))
+        }
+    }
+
+    let shards: [Shard]
+    public let configuration: Configuration
+
+    public init(configuration: Configuration = .init(), observer: (any ShardObserver)? = nil) {
+        self.configuration = configuration
+        shards = (0..<configuration.shardCount).map {
+            Shard(index: $0, configuration: configuration, observer: observer)
+        }
+    }
+
+    @inline(__always)
+    func shardIndex(forHash hash: UInt64) -> Int {
+        Int(hash % UInt64(shards.count))
+    }
+
+    /// Whether any shard is over its limit: TCP readers pause until this clears.
+    var isSaturated: Bool {
+        shards.contains { $0.pending.load(ordering: .relaxed) >= configuration.maxPendingPerShard }
+    }
+
+    /// Records queued but not yet counted, all shards.
+    public var backlog: Int { shards.reduce(0) { $0 + $1.pending.load(ordering: .relaxed) } }
+    public var processed: Int { shards.reduce(0) { $0 + $1.processed.load(ordering: .relaxed) } }
+    public var serviceCount: Int { shards.reduce(0) { $0 + $1.serviceCount.load(ordering: .relaxed) } }
+
+    /// Waits until every batch submitted so far has been counted.
+    public func drain() {
+        for shard in shards { shard.queue.sync {} }
+    }
+
+    /// The trailing-window counts of every service, read on each shard's queue.
+    public func serviceSnapshot() -> [(service: String, counts: SeverityCounts)] {
+        shards.flatMap { shard in
+            shard.queue.sync {
+                shard.state.counters.entries.map { (String(decoding: $0.name, as: UTF8.self), $0.counters.trailingWindow) }
+            }
+        }
+    }
+}
+
+/// One shard. `state` is only touched on `queue` — that confinement is what makes the
+/// `@unchecked Sendable` sound.
+final class Shard: @unchecked Sendable {
+    final class State {
+        var counters: ServiceCounters
+        init(counters: ServiceCounters) { self.counters = counters }
+    }
+
+    let index: Int
+    let queue: DispatchQueue
+    let state: State
+    let pending = Atomic<Int>(0)
+    let processed = Atomic<Int>(0)
+    let serviceCount = Atomic<Int>(0)
+    private let tickNanoseconds: Int64
+    private let observer: (any ShardObserver)?
+
+    init(index: Int, configuration: ShardSet.Configuration, observer: (any ShardObserver)?) {
+        self.index = index
+        self.queue = DispatchQueue(label: "vigil.shard.\(index)")
+        self.state = State(counters: ServiceCounters(bucketCount: configuration.bucketsPerWindow))
+        self.tickNanoseconds = configuration.tickNanoseconds
+        self.observer = observer
+    }
+
+    /// Queues a batch: one Dispatch hop for all its records.
+    func submit(_ batch: ShardBatch) {
+        pending.add(batch.count, ordering: .relaxed)
+        queue.async { self.count(batch) }
+    }
+
+    private func count(_ batch: ShardBatch) {
+        batch.forEach { record, frame in
+            guard record.error == nil else { return }
+            let name = record.service.isPresent
+                ? UnsafeRawBufferPointer(rebasing: frame[record.service.start..<record.service.end])
+                : UnsafeRawBufferPointer(start: nil, count: 0)
+            state.counters.record(service: name, hash: record.serviceHash, severity: Int(record.severity),
+                                  at: record.receivedAt / tickNanoseconds)
+        }
+        serviceCount.store(state.counters.entries.count, ordering: .relaxed)
+        observer?.shard(index, didCount: batch)
+        processed.add(batch.count, ordering: .relaxed)
+        pending.subtract(batch.count, ordering: .relaxed)
+    }
+}

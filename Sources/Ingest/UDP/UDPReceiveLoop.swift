@@ -1,0 +1,126 @@
+import CVigilSockets
+import Glibc
+import Logging
+import Syslog
+import Synchronization
+
+/// One UDP receive thread: its own socket (`SO_REUSEPORT`, so the kernel spreads datagrams over
+/// the threads bound to the same address), `recvmmsg` into preallocated slots, parse in place,
+/// one hop per shard per batch.
+final class UDPReceiveLoop: @unchecked Sendable {
+    // Everything below is touched only by the loop's own thread once `run` starts (and by
+    // `init`/`deinit` before and after), which is why `@unchecked Sendable` is sound.
+    let socket: UDPSocket
+    private let batchSize: Int
+    private let slotSize: Int
+    private let slots: UnsafeMutableRawPointer
+    private let names: UnsafeMutablePointer<sockaddr_storage>
+    private let iovecs: UnsafeMutablePointer<iovec>
+    private let headers: UnsafeMutablePointer<CVigilMMsgHdr>
+    private var builder: BatchBuilder
+    private let counters: ThreadCounters
+    private let logger: Logger
+
+    init(
+        socket: UDPSocket, batchSize: Int, slotSize: Int, shards: ShardSet, parser: SyslogParser,
+        counters: ThreadCounters, logger: Logger
+    ) {
+        self.logger = logger
+        self.socket = socket
+        self.batchSize = batchSize
+        self.slotSize = slotSize
+        self.counters = counters
+        slots = .allocate(byteCount: batchSize * slotSize, alignment: 16)
+        names = .allocate(capacity: batchSize)
+        iovecs = .allocate(capacity: batchSize)
+        headers = .allocate(capacity: batchSize)
+        for i in 0..<batchSize {
+            iovecs[i] = iovec(iov_base: slots + i * slotSize, iov_len: slotSize)
+            headers[i] = CVigilMMsgHdr()
+            headers[i].msg_hdr.msg_name = UnsafeMutableRawPointer(names + i)
+            headers[i].msg_hdr.msg_iov = iovecs + i
+            headers[i].msg_hdr.msg_iovlen = 1
+        }
+        builder = BatchBuilder(shards: shards, counters: counters, parser: parser, dropsWhenFull: true)
+    }
+
+    deinit {
+        slots.deallocate()
+        names.deallocate()
+        iovecs.deallocate()
+        headers.deallocate()
+    }
+
+    /// Receives until `stop` is set (noticed within the socket's receive timeout).
+    func run(until stop: StopFlag) {
+        while !stop.isSet {
+            for i in 0..<batchSize {
+                headers[i].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                headers[i].msg_hdr.msg_flags = 0
+            }
+            let n = CVigil_recvmmsg(socket.fd, headers, UInt32(batchSize), CVigil_MSG_WAITFORONE, nil)
+            if n <= 0 {
+                if n < 0, errno != EAGAIN, errno != EWOULDBLOCK, errno != EINTR {
+                    logger.error("UDP receive failed; this thread stops", metadata: [
+                        "address": "\(socket.address)", "error": "\(errnoDescription())",
+                    ])
+                    return
+                }
+                continue
+            }
+            let now = wallClockNanoseconds()
+            var truncated = 0
+            for i in 0..<Int(n) {
+                let length = min(Int(headers[i].msg_len), slotSize)
+                if headers[i].msg_hdr.msg_flags & CVigil_MSG_TRUNC != 0 { truncated += 1 }
+                let datagram = UnsafeRawBufferPointer(start: slots + i * slotSize, count: length)
+                builder.add(datagram, peer: PeerAddress(UnsafeRawPointer(names + i)), receivedAt: now)
+            }
+            builder.flush()
+            counters.truncatedDatagrams.publish(truncated)
+        }
+    }
+}
+
+/// A bound UDP socket with the receive buffer asked for.
+struct UDPSocket: Sendable {
+    let fd: Int32
+    let address: SocketAddress
+    /// What the kernel granted (it reports twice the usable size, as `socket(7)` explains).
+    let receiveBufferBytes: Int
+
+    struct SetupError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Opens, configures and binds. `SO_RCVBUFFORCE` is tried first (root, as rsyslog does) so
+    /// `net.core.rmem_max` does not cap the buffer; otherwise `SO_RCVBUF`, capped by the kernel.
+    init(binding address: SocketAddress, receiveBuffer: Int) throws(SetupError) {
+        let fd = Glibc.socket(address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SetupError(description: "cannot open a UDP socket: \(errnoDescription())") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, CVigil_SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
+        if address.family == AF_INET6 {
+            setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var size = Int32(clamping: receiveBuffer)
+        if setsockopt(fd, SOL_SOCKET, CVigil_SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var granted: Int32 = 0
+        var grantedLength = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &grantedLength)
+        // A receive timeout lets the loop notice shutdown without a signal.
+        var timeout = timeval(tv_sec: 0, tv_usec: 250_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let bound = address.withSockaddr { Glibc.bind(fd, $0, $1) }
+        guard bound == 0 else {
+            let reason = errnoDescription()
+            close(fd)
+            throw SetupError(description: "cannot bind UDP \(address): \(reason)")
+        }
+        self.fd = fd
+        self.address = address
+        self.receiveBufferBytes = Int(granted)
+    }
+}
