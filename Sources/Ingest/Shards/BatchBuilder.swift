@@ -11,7 +11,9 @@ struct BatchBuilder {
     var parser: SyslogParser
     /// UDP drops what a full shard cannot take; TCP (lossless) always submits and pauses reading.
     let dropsWhenFull: Bool
-    private var batches: [ShardBatch?]
+    /// The batch being filled for each shard (empty when nothing is pending for it).
+    private var batches: [BatchBuffers]
+    private let pool: BatchPool
     private var received = 0
     private var receivedBytes = 0
     private var parseErrors = 0
@@ -21,7 +23,8 @@ struct BatchBuilder {
         self.counters = counters
         self.parser = parser
         self.dropsWhenFull = dropsWhenFull
-        self.batches = [ShardBatch?](repeating: nil, count: shards.shards.count)
+        self.pool = BatchPool(limit: 4 * shards.shards.count)
+        self.batches = (0..<shards.shards.count).map { _ in Self.newBuffers() }
     }
 
     /// Parses one message and queues it for its shard (in this thread's batch, not yet sent).
@@ -29,41 +32,40 @@ struct BatchBuilder {
         received += 1
         receivedBytes += frame.count
         var record = ShardRecord(
-            frame: .absent, service: .absent, serviceHash: 0, severity: 0, error: nil,
-            receivedAt: receivedAt, peer: peer, transport: counters.transport)
-        do {
+            frame: .absent, service: .absent, serviceHash: Self.emptyNameHash, receivedAt: receivedAt, peer: peer,
+            severity: 0, parsed: false, transport: counters.transport)
+        do throws(SyslogParseError) {
             let message = try parser.parse(frame)
             let service = message.serviceRange
             record.service = service
             record.severity = UInt8(message.priority.severity)
-            record.serviceHash = ServiceCounters.hash(message.view(service) ?? UnsafeRawBufferPointer(start: nil, count: 0))
+            record.parsed = true
+            if let name = message.view(service) { record.serviceHash = ServiceCounters.hash(name) }
         } catch {
             parseErrors += 1
-            record.error = error
-            record.serviceHash = ServiceCounters.hash(UnsafeRawBufferPointer(start: nil, count: 0))
         }
-        let shard = shards.shardIndex(forHash: record.serviceHash)
-        let batch: ShardBatch
-        if let existing = batches[shard] {
-            batch = existing
-        } else {
-            batch = ShardBatch(reservingBytes: 64 * 1024, records: 256)
-            batches[shard] = batch
-        }
-        batch.append(frame: frame, record: record)
+        batches[shards.shardIndex(forHash: record.serviceHash)].append(frame: frame, record: record)
+    }
+
+    private static let emptyNameHash = ServiceCounters.hash(UnsafeRawBufferPointer(start: nil, count: 0))
+
+    private static func newBuffers() -> BatchBuffers {
+        BatchBuffers(reservingBytes: 64 * 1024, records: 512)
     }
 
     /// Sends every non-empty batch to its shard and publishes this batch's counts.
     mutating func flush() {
-        for index in batches.indices {
-            guard let batch = batches[index] else { continue }
-            batches[index] = nil
+        for index in batches.indices where !batches[index].records.isEmpty {
             let shard = shards.shards[index]
-            if dropsWhenFull, shard.pending.load(ordering: .relaxed) + batch.count > shards.configuration.maxPendingPerShard {
-                counters.droppedShardFull.publish(batch.count)
+            let count = batches[index].records.count
+            if dropsWhenFull, shard.pending.load(ordering: .relaxed) + count > shards.configuration.maxPendingPerShard {
+                counters.droppedShardFull.publish(count)
+                batches[index].removeAll()
                 continue
             }
-            shard.submit(batch)
+            var full = pool.take() ?? Self.newBuffers()
+            swap(&full, &batches[index])
+            shard.submit(ShardBatch(full, pool: pool))
         }
         counters.received.publish(received)
         counters.receivedBytes.publish(receivedBytes)

@@ -96,7 +96,7 @@ final class Shard: @unchecked Sendable {
 
     private func count(_ batch: ShardBatch) {
         batch.forEach { record, frame in
-            guard record.error == nil else { return }
+            guard record.parsed else { return }
             let name = record.service.isPresent
                 ? UnsafeRawBufferPointer(rebasing: frame[record.service.start..<record.service.end])
                 : UnsafeRawBufferPointer(start: nil, count: 0)
@@ -105,7 +105,9 @@ final class Shard: @unchecked Sendable {
         }
         serviceCount.store(state.counters.entries.count, ordering: .relaxed)
         observer?.shard(index, didCount: batch)
-        processed.add(batch.count, ordering: .relaxed)
-        pending.subtract(batch.count, ordering: .relaxed)
+        let count = batch.count
+        batch.recycle()
+        processed.add(count, ordering: .relaxed)
+        pending.subtract(count, ordering: .relaxed)
     }
 }

@@ -25,7 +25,7 @@ final class TapWriter: ShardObserver {
     }
 
     func shard(_ index: Int, didCount batch: ShardBatch) {
-        var lines = JSONLinesWriter(capacity: batch.arena.count * 3)
+        var lines = JSONLinesWriter(capacity: batch.byteCount * 3)
         batch.forEach { record, frame in
             let extra: [(key: StaticString, value: String)] = [
                 ("transport", record.transport.rawValue),
