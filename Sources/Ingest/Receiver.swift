@@ -73,6 +73,7 @@ public final class Receiver: Sendable {
 
         do {
             for requested in configuration.udp {
+                try Self.ensureFree(requested, type: SOCK_DGRAM)
                 var address = requested
                 for index in 0..<configuration.udpThreads {
                     let socket = try UDPSocket(binding: address, receiveBuffer: configuration.receiveBufferBytes)
@@ -93,6 +94,7 @@ public final class Receiver: Sendable {
             }
             var listenersPerLoop = [[TCPListenSocket]](repeating: [], count: configuration.tcp.isEmpty ? 0 : configuration.tcpThreads)
             for requested in configuration.tcp {
+                try Self.ensureFree(requested, type: SOCK_STREAM)
                 var address = requested
                 for index in listenersPerLoop.indices {
                     let listener = try TCPListenSocket(binding: address)
@@ -114,6 +116,8 @@ public final class Receiver: Sendable {
                     parser: configuration.parser, counters: threadCounters, logger: logger)
                 threads.append(ReceiveThread(name: "vigil-tcp-\(index)") { loop.run(until: stopping) })
             }
+        } catch let error as StartError {
+            throw error
         } catch let error as UDPSocket.SetupError {
             throw StartError(description: error.description)
         } catch let error as TCPListenSocket.SetupError {
@@ -126,6 +130,24 @@ public final class Receiver: Sendable {
         self.udpBuffers = buffers
         self.boundUDP = boundUDP
         self.boundTCP = boundTCP
+    }
+
+    /// `SO_REUSEPORT` would let a second Vigil (or anything of the same user) silently share the
+    /// port and take half the traffic. A plain bind first tells whether someone holds it.
+    private static func ensureFree(_ address: SocketAddress, type: __socket_type) throws(StartError) {
+        guard address.port != 0 else { return }
+        let fd = Glibc.socket(address.family, Int32(type.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var one: Int32 = 1
+        if type == SOCK_STREAM { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
+        if address.family == AF_INET6 {
+            setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        guard address.withSockaddr({ Glibc.bind(fd, $0, $1) }) == 0 else {
+            let kind = type == SOCK_STREAM ? "TCP" : "UDP"
+            throw StartError(description: "cannot bind \(kind) \(address): \(errnoDescription()) (is another syslog receiver running?)")
+        }
     }
 
     public func start() {

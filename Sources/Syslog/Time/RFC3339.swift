@@ -19,18 +19,26 @@ enum RFC3339 {
         let s = i
         // YYYY-MM-DDThh:mm:ss is 19 bytes.
         guard end - s >= 19 else { throw .shape(at: end) }
-        guard let year = digits(b, s, 4) else { throw .shape(at: s) }
+        // Fixed positions, two digits at a time (this runs for every RFC 5424 message).
+        let century = twoDigits(b, s), yearOfCentury = twoDigits(b, s + 2)
+        guard century >= 0, yearOfCentury >= 0 else { throw .shape(at: s) }
+        let year = century * 100 + yearOfCentury
         guard b[s + 4] == ASCII.hyphen else { throw .shape(at: s + 4) }
-        guard let month = digits(b, s + 5, 2) else { throw .shape(at: s + 5) }
+        let month = twoDigits(b, s + 5)
+        guard month >= 0 else { throw .shape(at: s + 5) }
         guard b[s + 7] == ASCII.hyphen else { throw .shape(at: s + 7) }
-        guard let day = digits(b, s + 8, 2) else { throw .shape(at: s + 8) }
+        let day = twoDigits(b, s + 8)
+        guard day >= 0 else { throw .shape(at: s + 8) }
         let t = b[s + 10]
         guard t == UInt8(ascii: "T") || (!strict && t == UInt8(ascii: "t")) else { throw .shape(at: s + 10) }
-        guard let hour = digits(b, s + 11, 2) else { throw .shape(at: s + 11) }
+        let hour = twoDigits(b, s + 11)
+        guard hour >= 0 else { throw .shape(at: s + 11) }
         guard b[s + 13] == ASCII.colon else { throw .shape(at: s + 13) }
-        guard let minute = digits(b, s + 14, 2) else { throw .shape(at: s + 14) }
+        let minute = twoDigits(b, s + 14)
+        guard minute >= 0 else { throw .shape(at: s + 14) }
         guard b[s + 16] == ASCII.colon else { throw .shape(at: s + 16) }
-        guard let second = digits(b, s + 17, 2) else { throw .shape(at: s + 17) }
+        let second = twoDigits(b, s + 17)
+        guard second >= 0 else { throw .shape(at: s + 17) }
 
         guard SyslogTimestamp.supportedYears.contains(year) else { throw .range(at: s, "year outside 1678-2261") }
         guard (1...12).contains(month) else { throw .range(at: s + 5, "month out of range") }
@@ -97,6 +105,14 @@ enum RFC3339 {
             nanosecondsSinceEpoch: utc &* 1_000_000_000 &+ Int64(nanos),
             utcOffsetSeconds: offset,
             hasExplicitOffset: explicit)
+    }
+
+    /// Two decimal digits at `at` (in bounds) as 0…99, or -1.
+    @inline(__always)
+    static func twoDigits(_ b: UnsafeRawBufferPointer, _ at: Int) -> Int {
+        let high = b[at] &- 0x30
+        let low = b[at + 1] &- 0x30
+        return high < 10 && low < 10 ? Int(high) &* 10 &+ Int(low) : -1
     }
 
     /// `count` decimal digits at `at` as an integer, or `nil`; the caller guarantees they are in bounds.

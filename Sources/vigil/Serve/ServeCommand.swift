@@ -101,10 +101,12 @@ struct ServeCommand: AsyncParsableCommand {
             ? String(httpAddress.description.dropFirst().prefix { $0 != "]" })
             : String(httpAddress.description.prefix { $0 != ":" })
         let app = HTTPAPI.application(receiver: receiver, host: host, port: Int(httpAddress.port), logger: logger)
+        var failure: Error?
         do {
             try await app.runService()  // until SIGTERM or SIGINT
         } catch {
-            logger.error("HTTP server stopped", metadata: ["error": "\(error)"])
+            logger.critical("HTTP server failed", metadata: ["address": "\(http)", "error": "\(error)"])
+            failure = error
         }
         receiver.stop()
         tapWriter?.close()
@@ -112,6 +114,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("stopped", metadata: [
             "received_udp": "\(metrics.received[.udp] ?? 0)", "received_tcp": "\(metrics.received[.tcp] ?? 0)",
         ])
+        if failure != nil { throw ExitCode.failure }
     }
 
     private static func address(_ text: String) throws -> SocketAddress {
