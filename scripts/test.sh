@@ -6,13 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
 
-# Nothing to install yet: the parser's tests need only Swift and python3. Later issues add
-# PostgreSQL, rsyslog and loggen here (apt-get), started by this script.
+# The end-to-end tests install their real clients themselves (scripts/e2e/setup.sh: logger,
+# syslog-ng's loggen, rsyslog unpacked beside it) and start everything they need.
 
 swift build --build-tests
 
 echo "== conformance: the built vigil parse against ../shared/conformance, from outside"
 TZ=UTC python3 scripts/check_conformance.py .build/debug/vigil
+
+echo "== end to end: vigil serve with logger, rsyslog omfwd and loggen"
+bash scripts/e2e/run.sh
 
 echo "== unit and integration tests"
 swift test --skip-build --parallel
