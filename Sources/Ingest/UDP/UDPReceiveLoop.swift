@@ -51,8 +51,16 @@ final class UDPReceiveLoop: @unchecked Sendable {
         headers.deallocate()
     }
 
+    /// Batches go to the shards when this many messages are pending or the oldest has waited
+    /// this long: at a paced rate `recvmmsg` returns a few datagrams at a time, and a Dispatch
+    /// hop per shard per call would cost more than the messages themselves.
+    static let flushCount = 1024
+    static let flushAgeNanoseconds: Int64 = 2_000_000
+
     /// Receives until `stop` is set (noticed within the socket's receive timeout).
     func run(until stop: StopFlag) {
+        var pending = 0
+        var oldestPending: Int64 = 0
         while !stop.isSet {
             for i in 0..<batchSize {
                 headers[i].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -60,11 +68,15 @@ final class UDPReceiveLoop: @unchecked Sendable {
             }
             let n = CVigil_recvmmsg(socket.fd, headers, UInt32(batchSize), CVigil_MSG_WAITFORONE, nil)
             if n <= 0 {
+                if pending > 0 {  // quiet socket (receive timeout): deliver what is held
+                    builder.flush()
+                    pending = 0
+                }
                 if n < 0, errno != EAGAIN, errno != EWOULDBLOCK, errno != EINTR {
                     logger.error("UDP receive failed; this thread stops", metadata: [
                         "address": "\(socket.address)", "error": "\(errnoDescription())",
                     ])
-                    return
+                    break
                 }
                 continue
             }
@@ -76,9 +88,15 @@ final class UDPReceiveLoop: @unchecked Sendable {
                 let datagram = UnsafeRawBufferPointer(start: slots + i * slotSize, count: length)
                 builder.add(datagram, peer: PeerAddress(UnsafeRawPointer(names + i)), receivedAt: now)
             }
-            builder.flush()
             counters.truncatedDatagrams.publish(truncated)
+            if pending == 0 { oldestPending = now }
+            pending += Int(n)
+            if pending >= Self.flushCount || now - oldestPending >= Self.flushAgeNanoseconds {
+                builder.flush()
+                pending = 0
+            }
         }
+        builder.flush()
     }
 }
 
@@ -110,8 +128,9 @@ struct UDPSocket: Sendable {
         var granted: Int32 = 0
         var grantedLength = socklen_t(MemoryLayout<Int32>.size)
         getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &grantedLength)
-        // A receive timeout lets the loop notice shutdown without a signal.
-        var timeout = timeval(tv_sec: 0, tv_usec: 250_000)
+        // A receive timeout lets the loop notice shutdown without a signal, and bounds how long a
+        // quiet socket holds a partial batch (50 ms).
+        var timeout = timeval(tv_sec: 0, tv_usec: 50_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let bound = address.withSockaddr { Glibc.bind(fd, $0, $1) }
         guard bound == 0 else {
