@@ -186,4 +186,17 @@ import Testing
         #expect(run.largestCarry <= 4)
         #expect(run.frames.allSatisfy { $0.count <= 4 })
     }
+
+    @Test func aTruncatedOctetFrameSaysHowLongItShouldHaveBeen() {
+        var decoder = SyslogFrameDecoder(mode: .octetCounting)
+        var seen: [(bytes: [UInt8], expected: Int)] = []
+        Array("20 <1>1 - - - - - - x".utf8).withUnsafeBytes { decoder.decode($0) { _ in } }
+        decoder.finish { event in
+            if case .truncatedFrame(let bytes, let expected) = event { seen.append((Array(bytes), expected)) }
+        }
+        #expect(seen.count == 1)
+        #expect(seen.first?.bytes == Array("<1>1 - - - - - - x".utf8))
+        #expect(seen.first?.expected == 20)
+        #expect(decoder.truncatedFrames == 1)
+    }
 }

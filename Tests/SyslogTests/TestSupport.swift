@@ -185,6 +185,8 @@ func decodeFrames(
     let collect: (SyslogFrameDecoder.Event) -> Void = { event in
         switch event {
         case .frame(let bytes): run.events.append(.frame(Array(bytes)))
+        // Delivered as far as it came; `truncatedFrames` tells it apart.
+        case .truncatedFrame(let bytes, _): run.events.append(.frame(Array(bytes)))
         case .error(let error): run.events.append(.error(error.kind, at: error.offset))
         }
     }

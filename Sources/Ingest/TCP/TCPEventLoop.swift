@@ -157,7 +157,7 @@ final class TCPEventLoop: @unchecked Sendable {
 
     private func handle(_ event: SyslogFrameDecoder.Event, from connection: Connection, now: Int64) {
         switch event {
-        case .frame(let frame):
+        case .frame(let frame), .truncatedFrame(let frame, _):
             builder.add(frame, peer: connection.peer, receivedAt: now)
         case .error(let error):
             if error.kind == .oversize {

@@ -29,6 +29,9 @@ public struct SyslogFrameDecoder {
     public enum Event {
         /// One frame's bytes; valid only during the callback.
         case frame(UnsafeRawBufferPointer)
+        /// The start of an octet-counted frame the stream ended inside: fewer bytes than its
+        /// MSG-LEN. A receiver delivers it (best effort); a checker reports it.
+        case truncatedFrame(UnsafeRawBufferPointer, expected: Int)
         case error(FramingError)
     }
 
@@ -296,9 +299,12 @@ public struct SyslogFrameDecoder {
             } else {
                 body(.error(FramingError(.truncated, at: streamOffset)))
             }
-        case .octetBody:
+        case .octetBody(let remaining):
             truncatedFrames += 1
-            if !carry.isEmpty { carry.withUnsafeBytes { body(.frame($0)) } }
+            if !carry.isEmpty {
+                let expected = carry.count + remaining
+                carry.withUnsafeBytes { body(.truncatedFrame($0, expected: expected)) }
+            }
         case .frameStart, .discardLine, .discardOctets, .resync:
             break
         }

@@ -148,6 +148,12 @@ struct ParseRun {
                 errors += 1
                 if printMessages { writer.write(error: error.description, offset: error.offset) }
             }
+        case .truncatedFrame(let bytes, let expected):
+            // Reported rather than parsed: a checker should see that data is missing.
+            errors += 1
+            if printMessages {
+                writer.write(error: "framing error: stream ended inside an octet-counted frame (\(bytes.count) of \(expected) bytes)", offset: bytes.count)
+            }
         case .error(let error):
             errors += 1
             if printMessages { writer.write(error: error.description, offset: error.offset) }
