@@ -31,6 +31,9 @@ enum PrometheusText {
         family("vigil_shard_backlog", "gauge", "Messages received but not yet counted by their shard.", [("", m.shardBacklog)])
         family("vigil_shard_processed_messages_total", "counter", "Messages counted by the shards.", [("", m.shardProcessed)])
         family("vigil_services", "gauge", "Distinct services seen.", [("", m.services)])
+        family("vigil_services_overflowed_messages_total", "counter",
+               "Messages of services beyond the per-shard service limit, counted as \"(other services)\".",
+               [("", m.servicesOverflowedMessages)])
         family("vigil_udp_receive_buffer_bytes", "gauge", "Receive buffer the kernel granted per UDP socket.",
                m.udpReceiveBufferBytes.enumerated().map { (#"socket="\#($0.offset)""#, $0.element) })
         return out

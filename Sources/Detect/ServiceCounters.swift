@@ -15,9 +15,17 @@ public struct ServiceCounters: Sendable {
     public private(set) var entries: [Entry] = []
     private var firstByHash: [UInt64: Int] = [:]
     public let bucketCount: Int
+    /// At most this many services are tracked: garbage or a misconfigured sender must not grow
+    /// the table without bound. Messages of further services are counted under ``overflowName``.
+    public let maxServices: Int
+    /// Messages counted under ``overflowName`` because the table was full.
+    public private(set) var overflowedMessages = 0
 
-    public init(bucketCount: Int) {
+    public static let overflowName = Array("(other services)".utf8)
+
+    public init(bucketCount: Int, maxServices: Int = 10_000) {
         self.bucketCount = bucketCount
+        self.maxServices = max(1, maxServices)
     }
 
     /// Counts a message for the service named by `name` (with `hash == ServiceCounters.hash(name)`).
@@ -29,6 +37,13 @@ public struct ServiceCounters: Sendable {
                 return
             }
             candidate = entries[index].nextWithSameHash
+        }
+        if entries.count >= maxServices, !name.elementsEqual(Self.overflowName) {
+            overflowedMessages += 1
+            Self.overflowName.withUnsafeBytes { overflow in
+                record(service: overflow, hash: Self.hash(overflow), severity: severity, at: tick)
+            }
+            return
         }
         var counters = WindowCounters(bucketCount: bucketCount, startingAt: tick)
         counters.record(severity: severity, at: tick)

@@ -186,6 +186,7 @@ public final class Receiver: Sendable {
         metrics.shardBacklog = shards.backlog
         metrics.shardProcessed = shards.processed
         metrics.services = shards.serviceCount
+        metrics.servicesOverflowedMessages = shards.overflowedMessages
         metrics.udpReceiveBufferBytes = udpBuffers
         return metrics
     }

@@ -68,4 +68,13 @@ import Testing
         #expect(table.entries.map { String(decoding: $0.name, as: UTF8.self) } == ["a", "b", "c"])
         #expect(table.entries.map { $0.counters.trailingWindow.total } == [1, 2, 1])
     }
+
+    @Test func servicesBeyondTheLimitAreCountedTogether() {
+        var table = ServiceCounters(bucketCount: 30, maxServices: 2)
+        for name in ["a", "b", "c", "d", "a"] { record(&table, name, severity: 6) }
+        let names = table.entries.map { String(decoding: $0.name, as: UTF8.self) }
+        #expect(names == ["a", "b", "(other services)"])
+        #expect(table.entries.map { $0.counters.trailingWindow.total } == [2, 1, 2])
+        #expect(table.overflowedMessages == 2)
+    }
 }

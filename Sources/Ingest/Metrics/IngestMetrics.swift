@@ -14,6 +14,8 @@ public struct IngestMetrics: Sendable {
     public var shardBacklog = 0
     public var shardProcessed = 0
     public var services = 0
+    /// Messages of services beyond the per-shard cap, counted together.
+    public var servicesOverflowedMessages = 0
     /// Per UDP socket: the receive buffer the kernel granted (bytes).
     public var udpReceiveBufferBytes: [Int] = []
 

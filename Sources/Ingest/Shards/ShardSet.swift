@@ -14,8 +14,14 @@ public final class ShardSet: Sendable {
         /// Window counters: tick length and ticks per window.
         public var tickNanoseconds: Int64
         public var bucketsPerWindow: Int
+        /// Services tracked per shard before further ones are counted together (cardinality cap).
+        public var maxServicesPerShard: Int
 
-        public init(shardCount: Int = 4, maxPendingPerShard: Int = 262_144, tickSeconds: Int = 10, windowSeconds: Int = 300) {
+        public init(
+            shardCount: Int = 4, maxPendingPerShard: Int = 262_144, tickSeconds: Int = 10, windowSeconds: Int = 300,
+            maxServicesPerShard: Int = 10_000
+        ) {
+            self.maxServicesPerShard = max(1, maxServicesPerShard)
             self.shardCount = max(1, shardCount)
             self.maxPendingPerShard = max(1, maxPendingPerShard)
             self.tickNanoseconds = Int64(max(1, tickSeconds)) * 1_000_000_000
@@ -47,6 +53,8 @@ public final class ShardSet: Sendable {
     public var backlog: Int { shards.reduce(0) { $0 + $1.pending.load(ordering: .relaxed) } }
     public var processed: Int { shards.reduce(0) { $0 + $1.processed.load(ordering: .relaxed) } }
     public var serviceCount: Int { shards.reduce(0) { $0 + $1.serviceCount.load(ordering: .relaxed) } }
+    /// Messages counted under the overflow entry because a shard's service table was full.
+    public var overflowedMessages: Int { shards.reduce(0) { $0 + $1.overflowed.load(ordering: .relaxed) } }
 
     /// Waits until every batch submitted so far has been counted.
     public func drain() {
@@ -77,13 +85,15 @@ final class Shard: @unchecked Sendable {
     let pending = Atomic<Int>(0)
     let processed = Atomic<Int>(0)
     let serviceCount = Atomic<Int>(0)
+    let overflowed = Atomic<Int>(0)
     private let tickNanoseconds: Int64
     private let observer: (any ShardObserver)?
 
     init(index: Int, configuration: ShardSet.Configuration, observer: (any ShardObserver)?) {
         self.index = index
         self.queue = DispatchQueue(label: "vigil.shard.\(index)")
-        self.state = State(counters: ServiceCounters(bucketCount: configuration.bucketsPerWindow))
+        self.state = State(counters: ServiceCounters(
+            bucketCount: configuration.bucketsPerWindow, maxServices: configuration.maxServicesPerShard))
         self.tickNanoseconds = configuration.tickNanoseconds
         self.observer = observer
     }
@@ -104,6 +114,7 @@ final class Shard: @unchecked Sendable {
                                   at: record.receivedAt / tickNanoseconds)
         }
         serviceCount.store(state.counters.entries.count, ordering: .relaxed)
+        overflowed.store(state.counters.overflowedMessages, ordering: .relaxed)
         observer?.shard(index, didCount: batch)
         let count = batch.count
         batch.recycle()
