@@ -1,0 +1,71 @@
+/* Shared by the senders: map a file of RFC 6587 octet-counted frames ("LEN SP MSG"...)
+ * and find the message boundaries. */
+#ifndef FRAMES_H
+#define FRAMES_H
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+struct frames {
+    const char *data;  /* the whole file, mapped read-only */
+    size_t size;
+    struct iovec *msg; /* MSG of each frame (without "LEN SP") */
+    size_t *end;       /* offset just past each frame in the file */
+    size_t count;
+};
+
+static inline double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* User+system CPU seconds of this process so far. */
+static inline double cpu_self(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Maps PATH and indexes at most MAX frames (0 = all). Exits on a malformed file. */
+static inline void frames_load(struct frames *f, const char *path, size_t max) {
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) { perror(path); exit(2); }
+    f->size = (size_t)st.st_size;
+    f->data = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (f->data == MAP_FAILED) { perror("mmap"); exit(2); }
+    close(fd);
+    size_t cap = 1 << 16;
+    f->msg = malloc(cap * sizeof *f->msg);
+    f->end = malloc(cap * sizeof *f->end);
+    f->count = 0;
+    size_t pos = 0;
+    while (pos < f->size && (max == 0 || f->count < max)) {
+        size_t len = 0, p = pos;
+        while (p < f->size && f->data[p] >= '0' && f->data[p] <= '9') len = len * 10 + (size_t)(f->data[p++] - '0');
+        if (p == pos || p >= f->size || f->data[p] != ' ' || p + 1 + len > f->size) {
+            fprintf(stderr, "%s: bad octet-counted frame at offset %zu\n", path, pos);
+            exit(2);
+        }
+        if (f->count == cap) {
+            cap *= 2;
+            f->msg = realloc(f->msg, cap * sizeof *f->msg);
+            f->end = realloc(f->end, cap * sizeof *f->end);
+        }
+        f->msg[f->count].iov_base = (void *)(f->data + p + 1);
+        f->msg[f->count].iov_len = len;
+        pos = p + 1 + len;
+        f->end[f->count++] = pos;
+    }
+    if (f->count == 0) { fprintf(stderr, "%s: no frames\n", path); exit(2); }
+}
+
+#endif

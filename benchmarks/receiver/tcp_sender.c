@@ -1,0 +1,122 @@
+/* TCP syslog load: a file of RFC 6587 octet-counted frames, written as fast as the kernel takes
+ * it over C parallel connections with sendfile(2).
+ *
+ *   tcp_sender -f FILE -p PORT [-c CONNS] [-a ADDR] [-t DRAIN_TIMEOUT_S]
+ *
+ * The file is cut into CONNS contiguous slices on frame boundaries (equal message counts); each
+ * connection sends its slice from its own thread. All connections are opened before the clock
+ * starts. After its slice, a connection shuts down its sending side and waits (at most
+ * DRAIN_TIMEOUT_S, default 60) for the receiver to close: a receiver closes after it has read
+ * every byte, so that wait tells when the data was consumed, not only queued in the kernel.
+ *
+ * Prints one line:
+ *   messages=N bytes=B conns=C send_s=S drain_s=D start=T cpu_s=U
+ * send_s: until the kernel had taken the last byte of every slice; drain_s: until the receiver
+ * had closed every connection (-1 when one did not close in time); T: the CLOCK_MONOTONIC second
+ * the clock started; U: the sender's own user+system CPU time.
+ */
+#define _GNU_SOURCE
+#include "frames.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
+struct conn {
+    int sock, file;
+    off_t from, to;
+    double start, sent_at, closed_at; /* closed_at < 0: receiver did not close in time */
+    pthread_barrier_t *go;
+    int timeout_s;
+};
+
+static void *run(void *arg) {
+    struct conn *c = arg;
+    pthread_barrier_wait(c->go);
+    off_t off = c->from;
+    while (off < c->to) {
+        ssize_t n = sendfile(c->sock, c->file, &off, (size_t)(c->to - off));
+        if (n < 0 && errno != EINTR && errno != EAGAIN) { perror("sendfile"); exit(1); }
+        if (n == 0) { fprintf(stderr, "sendfile: unexpected end of file\n"); exit(1); }
+    }
+    c->sent_at = now_s();
+    shutdown(c->sock, SHUT_WR);
+    struct timeval tv = {.tv_sec = c->timeout_s};
+    setsockopt(c->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[4096];
+    c->closed_at = -1;
+    for (;;) {
+        ssize_t n = read(c->sock, buf, sizeof buf);
+        if (n > 0) continue; /* a receiver has no reason to answer; ignore it */
+        if (n == 0 || errno == ECONNRESET) c->closed_at = now_s();
+        else if (errno == EINTR) continue;
+        break;
+    }
+    close(c->sock);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    const char *file = NULL, *addr = "127.0.0.1";
+    int port = 0, conns = 1, timeout_s = 60;
+    for (int c; (c = getopt(argc, argv, "f:p:c:a:t:")) != -1;) {
+        switch (c) {
+        case 'f': file = optarg; break;
+        case 'p': port = atoi(optarg); break;
+        case 'c': conns = atoi(optarg); break;
+        case 'a': addr = optarg; break;
+        case 't': timeout_s = atoi(optarg); break;
+        default: goto usage;
+        }
+    }
+    if (!file || port <= 0 || conns < 1 || conns > 256) {
+    usage:
+        fprintf(stderr, "usage: tcp_sender -f FILE -p PORT [-c CONNS] [-a ADDR] [-t DRAIN_TIMEOUT_S]\n");
+        return 2;
+    }
+
+    struct frames fr;
+    frames_load(&fr, file, 0);
+    if ((size_t)conns > fr.count) conns = (int)fr.count;
+    int fd = open(file, O_RDONLY);
+    if (fd < 0) { perror(file); return 2; }
+
+    struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, addr, &dst.sin_addr) != 1) { fprintf(stderr, "bad address %s\n", addr); return 2; }
+
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, (unsigned)conns + 1);
+    struct conn *cs = calloc((size_t)conns, sizeof *cs);
+    pthread_t *th = calloc((size_t)conns, sizeof *th);
+    size_t first = 0;
+    for (int i = 0; i < conns; i++) {
+        size_t last = fr.count * (size_t)(i + 1) / (size_t)conns; /* frames [first, last) */
+        cs[i].from = first == 0 ? 0 : (off_t)fr.end[first - 1];
+        cs[i].to = (off_t)fr.end[last - 1];
+        cs[i].file = fd;
+        cs[i].go = &go;
+        cs[i].timeout_s = timeout_s;
+        cs[i].sock = socket(AF_INET, SOCK_STREAM, 0);
+        if (cs[i].sock < 0 || connect(cs[i].sock, (struct sockaddr *)&dst, sizeof dst) < 0) {
+            perror("connect");
+            return 1;
+        }
+        pthread_create(&th[i], NULL, run, &cs[i]);
+        first = last;
+    }
+    double start = now_s();
+    pthread_barrier_wait(&go);
+    double sent_at = 0, closed_at = 0;
+    for (int i = 0; i < conns; i++) {
+        pthread_join(th[i], NULL);
+        if (cs[i].sent_at > sent_at) sent_at = cs[i].sent_at;
+        if (closed_at >= 0) closed_at = cs[i].closed_at < 0 ? -1 : (cs[i].closed_at > closed_at ? cs[i].closed_at : closed_at);
+    }
+    printf("messages=%zu bytes=%zu conns=%d send_s=%.3f drain_s=%.3f start=%.6f cpu_s=%.3f\n", fr.count,
+           (size_t)fr.end[fr.count - 1], conns, sent_at - start, closed_at < 0 ? -1.0 : closed_at - start, start, cpu_self());
+    return 0;
+}
