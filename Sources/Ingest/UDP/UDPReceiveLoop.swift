@@ -56,6 +56,11 @@ final class UDPReceiveLoop: @unchecked Sendable {
     /// hop per shard per call would cost more than the messages themselves.
     static let flushCount = 1024
     static let flushAgeNanoseconds: Int64 = 2_000_000
+    /// When a call returned only a few datagrams, wait this long before the next one so that
+    /// more accumulate (interrupt coalescing, in user space): at a steady paced rate each wake-up
+    /// otherwise yields a handful of datagrams and the wake-ups cost more than the datagrams.
+    /// Adds at most this much latency; the socket buffer holds thousands of times more.
+    static let coalesceMicroseconds: UInt32 = 200
 
     /// Receives until `stop` is set (noticed within the socket's receive timeout).
     func run(until stop: StopFlag) {
@@ -95,6 +100,7 @@ final class UDPReceiveLoop: @unchecked Sendable {
                 builder.flush()
                 pending = 0
             }
+            if Int(n) < batchSize / 4 { usleep(Self.coalesceMicroseconds) }
         }
         builder.flush()
     }
