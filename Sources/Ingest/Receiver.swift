@@ -136,15 +136,11 @@ public final class Receiver: Sendable {
     /// port and take half the traffic. A plain bind first tells whether someone holds it.
     private static func ensureFree(_ address: SocketAddress, type: __socket_type) throws(StartError) {
         guard address.port != 0 else { return }
-        let fd = Glibc.socket(address.family, Int32(type.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = SocketCalls.open(for: address, type: type)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        var one: Int32 = 1
-        if type == SOCK_STREAM { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
-        if address.family == AF_INET6 {
-            setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
-        }
-        guard address.withSockaddr({ Glibc.bind(fd, $0, $1) }) == 0 else {
+        if type == SOCK_STREAM { SocketCalls.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1) }
+        guard SocketCalls.bind(fd, to: address) else {
             let kind = type == SOCK_STREAM ? "TCP" : "UDP"
             throw StartError(description: "cannot bind \(kind) \(address): \(errnoDescription()) (is another syslog receiver running?)")
         }

@@ -219,15 +219,11 @@ struct TCPListenSocket: Sendable {
     }
 
     init(binding address: SocketAddress, backlog: Int32 = 1024) throws(SetupError) {
-        let fd = Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = SocketCalls.open(for: address, type: SOCK_STREAM, nonBlocking: true)
         guard fd >= 0 else { throw SetupError(description: "cannot open a TCP socket: \(errnoDescription())") }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        setsockopt(fd, SOL_SOCKET, CVigil_SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
-        if address.family == AF_INET6 {
-            setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
-        }
-        guard address.withSockaddr({ Glibc.bind(fd, $0, $1) }) == 0, listen(fd, backlog) == 0 else {
+        SocketCalls.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+        SocketCalls.setOption(fd, SOL_SOCKET, CVigil_SO_REUSEPORT, 1)
+        guard SocketCalls.bind(fd, to: address), listen(fd, backlog) == 0 else {
             let reason = errnoDescription()
             close(fd)
             throw SetupError(description: "cannot listen on TCP \(address): \(reason)")

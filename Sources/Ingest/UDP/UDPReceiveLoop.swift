@@ -120,16 +120,12 @@ struct UDPSocket: Sendable {
     /// Opens, configures and binds. `SO_RCVBUFFORCE` is tried first (root, as rsyslog does) so
     /// `net.core.rmem_max` does not cap the buffer; otherwise `SO_RCVBUF`, capped by the kernel.
     init(binding address: SocketAddress, receiveBuffer: Int) throws(SetupError) {
-        let fd = Glibc.socket(address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = SocketCalls.open(for: address, type: SOCK_DGRAM)
         guard fd >= 0 else { throw SetupError(description: "cannot open a UDP socket: \(errnoDescription())") }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, CVigil_SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
-        if address.family == AF_INET6 {
-            setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
-        }
-        var size = Int32(clamping: receiveBuffer)
-        if setsockopt(fd, SOL_SOCKET, CVigil_SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        SocketCalls.setOption(fd, SOL_SOCKET, CVigil_SO_REUSEPORT, 1)
+        let size = Int32(clamping: receiveBuffer)
+        if !SocketCalls.setOption(fd, SOL_SOCKET, CVigil_SO_RCVBUFFORCE, size) {
+            SocketCalls.setOption(fd, SOL_SOCKET, SO_RCVBUF, size)
         }
         var granted: Int32 = 0
         var grantedLength = socklen_t(MemoryLayout<Int32>.size)
@@ -138,8 +134,7 @@ struct UDPSocket: Sendable {
         // quiet socket holds a partial batch (50 ms).
         var timeout = timeval(tv_sec: 0, tv_usec: 50_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let bound = address.withSockaddr { Glibc.bind(fd, $0, $1) }
-        guard bound == 0 else {
+        guard SocketCalls.bind(fd, to: address) else {
             let reason = errnoDescription()
             close(fd)
             throw SetupError(description: "cannot bind UDP \(address): \(reason)")
