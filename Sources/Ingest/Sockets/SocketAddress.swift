@@ -60,9 +60,14 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 
     /// `127.0.0.1:54321` or `[::1]:54321`.
     public var description: String {
+        family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// The numeric host: `127.0.0.1` or `::1` (no brackets).
+    public var host: String {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         var copy = storage
-        let text: String = withUnsafeMutableBytes(of: &copy) { raw in
+        return withUnsafeMutableBytes(of: &copy) { raw in
             if family == AF_INET6 {
                 var address = raw.load(as: sockaddr_in6.self).sin6_addr
                 inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count))
@@ -72,7 +77,6 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
             }
             return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
-        return family == AF_INET6 ? "[\(text)]:\(port)" : "\(text):\(port)"
     }
 
     func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {

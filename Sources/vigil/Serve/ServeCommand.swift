@@ -97,10 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         receiver.start()
 
-        let host = httpAddress.description.hasPrefix("[")
-            ? String(httpAddress.description.dropFirst().prefix { $0 != "]" })
-            : String(httpAddress.description.prefix { $0 != ":" })
-        let app = HTTPAPI.application(receiver: receiver, host: host, port: Int(httpAddress.port), logger: logger)
+        let app = HTTPAPI.application(receiver: receiver, host: httpAddress.host, port: Int(httpAddress.port), logger: logger)
         var failure: Error?
         do {
             try await app.runService()  // until SIGTERM or SIGINT
