@@ -19,7 +19,7 @@ import Testing
     @Test(arguments: [
         ("<1>a\n<2>b\n", ["<1>a", "<2>b"]),
         ("<1>a\r\n<2>b\r\n", ["<1>a\r", "<2>b\r"]),  // the CR is trailing whitespace to the parser
-        ("<1>a\0<2>b\0", ["<1>a", "<2>b\0"]),  // NUL then `<` ends a frame
+        ("<1>a\0<2>b\0", ["<1>a", "<2>b"]),  // NUL then `<` ends a frame; a NUL at the end is a trailer
         ("<1>a\0b\n", ["<1>a\0b"]),  // a NUL not followed by `<` is content
         ("\n\n\r\n<1>a\n\n", ["<1>a"]),  // blank lines between frames
         ("<1>a\n<2>no LF at the end", ["<1>a", "<2>no LF at the end"]),

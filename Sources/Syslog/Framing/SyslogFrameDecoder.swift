@@ -175,14 +175,15 @@ public struct SyslogFrameDecoder {
 
             case .line(let endsWithNUL):
                 if endsWithNUL {
-                    // The previous chunk ended with a NUL inside this line.
-                    if chunk[i] == ASCII.lessThan, !carry.isEmpty {
-                        carry.removeLast()
+                    // The previous chunk ended with a NUL (held back, not in the carry): a trailer
+                    // if a new message starts here, else part of the line.
+                    if chunk[i] == ASCII.lessThan {
                         carry.withUnsafeBytes { body(.frame($0)) }
                         carry.removeAll(keepingCapacity: true)
                         state = .frameStart
                         continue
                     }
+                    carry.append(ASCII.nul)
                     state = .line(endsWithNUL: false)
                 }
                 let lf = Self.index(of: ASCII.lf, in: chunk, from: i, to: count) ?? count
@@ -268,6 +269,11 @@ public struct SyslogFrameDecoder {
 
         // Keep the unfinished unit's bytes for the next chunk.
         switch state {
+        case .line(endsWithNUL: true):
+            // Hold the final NUL back: it may be a trailer, and the carry stays within the limit.
+            if unitStart < count - 1 {
+                carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[unitStart..<(count - 1)]))
+            }
         case .length, .oversizeHeader, .octetBody, .line:
             if unitStart < count {
                 carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[unitStart..<count]))
