@@ -44,6 +44,19 @@ public struct WindowCounters: Sendable {
         return sum
     }
 
+    /// The sum over the `bucketCount` ticks ending at `tick` (inclusive), without moving the
+    /// window. Unlike ``trailingWindow`` it is right for a service that has been silent since its
+    /// newest tick: buckets older than `tick`'s window are left out although not yet cleared.
+    public func trailingWindow(endingAt tick: Int64) -> SeverityCounts {
+        let n = Int64(buckets.count)
+        let upper = min(tick, newestTick)
+        let lower = max(tick, newestTick) - n + 1
+        var sum = SeverityCounts()
+        guard lower <= upper else { return sum }
+        for t in lower...upper { sum.add(buckets[index(of: t)]) }
+        return sum
+    }
+
     private func index(of tick: Int64) -> Int {
         let n = Int64(buckets.count)
         return Int(((tick % n) + n) % n)

@@ -1,0 +1,113 @@
+import Syslog
+
+/// What Vigil reports: the anomalies of one category found on one tick, after cooldown.
+///
+/// Field names mirror the alert JSON of the brief (`anomaly_id`, `detected_at`, …) so that the
+/// store and the HTTP API map them one to one. The analysis fields start empty with
+/// ``analysisSource`` "pending"; the analysis step fills them in later.
+public struct Alert: Sendable, Hashable {
+    /// Time-based and unique within a detector: `anom_20240115_103045_1` (see ``AnomalyID``).
+    public var anomalyID: String
+    /// Seconds since the epoch; ``detectedAtRFC3339`` for display.
+    public var detectedAt: Int64
+    public var severity: AlertSeverity
+    public var category: AnomalyCategory
+    public var affectedServices: [String]
+    public var description: String
+    /// The metrics of the anomaly that decided the alert (the most severe one).
+    public var current: ScopeMetrics
+    public var baseline: ScopeMetrics
+    public var multiplier: Double?
+    /// Every anomaly of this category on this tick (overall and per service).
+    public var anomalies: [Anomaly]
+    /// Up to ``DetectionConfiguration/maximumSamples`` recent messages of the affected services,
+    /// errors first.
+    public var sampleMessages: [String]
+    public var rootCause: String?
+    public var impact: String?
+    public var recommendedActions: [String]
+    /// 0.0 … 1.0 once analysed.
+    public var confidence: Double?
+    /// "pending" until analysed; the analysis step sets e.g. "claude" or "offline".
+    public var analysisSource: String
+
+    public static let pendingAnalysis = "pending"
+
+    public init(
+        anomalyID: String,
+        detectedAt: Int64,
+        severity: AlertSeverity,
+        category: AnomalyCategory,
+        affectedServices: [String],
+        description: String,
+        current: ScopeMetrics,
+        baseline: ScopeMetrics,
+        multiplier: Double?,
+        anomalies: [Anomaly],
+        sampleMessages: [String],
+        rootCause: String? = nil,
+        impact: String? = nil,
+        recommendedActions: [String] = [],
+        confidence: Double? = nil,
+        analysisSource: String = Alert.pendingAnalysis
+    ) {
+        self.anomalyID = anomalyID
+        self.detectedAt = detectedAt
+        self.severity = severity
+        self.category = category
+        self.affectedServices = affectedServices
+        self.description = description
+        self.current = current
+        self.baseline = baseline
+        self.multiplier = multiplier
+        self.anomalies = anomalies
+        self.sampleMessages = sampleMessages
+        self.rootCause = rootCause
+        self.impact = impact
+        self.recommendedActions = recommendedActions
+        self.confidence = confidence
+        self.analysisSource = analysisSource
+    }
+
+    /// `detected_at` as RFC 3339 UTC, e.g. `2024-01-15T10:30:45.000000Z`.
+    public var detectedAtRFC3339: String {
+        SyslogTimestamp(nanosecondsSinceEpoch: detectedAt * 1_000_000_000, utcOffsetSeconds: 0, hasExplicitOffset: true)
+            .rfc3339UTC
+    }
+
+    /// Groups one tick's anomalies of a single category into an alert: the most severe (then
+    /// largest multiplier, then overall before services) decides severity, metrics and the
+    /// description's lead; affected services are the union, the deciding anomaly's first.
+    /// `nil` for no anomalies.
+    public static func grouping(
+        _ anomalies: [Anomaly],
+        id: String,
+        detectedAt: Int64,
+        samples: [String]
+    ) -> Alert? {
+        guard
+            let lead = anomalies.max(by: {
+                ($0.severity, $0.multiplier ?? 0, $0.scope != .overall ? 0 : 1)
+                    < ($1.severity, $1.multiplier ?? 0, $1.scope != .overall ? 0 : 1)
+            })
+        else { return nil }
+        var services: [String] = []
+        for service in lead.affectedServices + anomalies.flatMap(\.affectedServices) where !services.contains(service) {
+            services.append(service)
+        }
+        let others = anomalies.count - 1
+        return Alert(
+            anomalyID: id,
+            detectedAt: detectedAt,
+            severity: lead.severity,
+            category: lead.category,
+            affectedServices: services,
+            description: lead.description + (others > 0 ? " (and \(others) related)" : ""),
+            current: lead.current,
+            baseline: lead.baseline,
+            multiplier: lead.multiplier,
+            anomalies: anomalies,
+            sampleMessages: samples
+        )
+    }
+}
