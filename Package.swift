@@ -38,6 +38,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "Syslog",
+                "Detect",
                 "Ingest",
                 "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
