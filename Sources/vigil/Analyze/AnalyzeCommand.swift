@@ -1,0 +1,136 @@
+import ArgumentParser
+import Detect
+import Foundation
+import Syslog
+
+/// `vigil analyze FILE...`: replays syslog files through the same detection code the receiver
+/// uses, with the messages' own timestamps as the clock, and prints each alert as a JSON line.
+///
+/// In progress (issue 4): baselines, cooldowns and alerts are kept in memory for the run; the
+/// `--database` persistence that lets a second run continue from the first is not wired yet.
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Replay syslog files (line framed, RFC 5424/3164) through anomaly detection and print alerts as JSON lines."
+    )
+
+    @Argument(help: "Files to replay, in order (\"-\" is standard input).")
+    var files: [String] = []
+
+    @Option(help: "Window in seconds.")
+    var window: Int64 = 300
+
+    @Option(help: "Tick in seconds: how often the trailing window is judged.")
+    var tick: Int64 = 10
+
+    @Option(help: "Database URL (sqlite:PATH, postgres://…). Not used yet: persistence is being built.")
+    var database: String?
+
+    @Option(help: "Time zone of timestamps written without an offset (RFC 3164). Default: the system's.")
+    var timezone: String?
+
+    func validate() throws {
+        guard window > 0, tick > 0, window % tick == 0 else {
+            throw ValidationError("--window and --tick must be positive and the window a whole number of ticks")
+        }
+        guard !files.isEmpty else { throw ValidationError("name at least one file to replay (\"-\" for standard input)") }
+    }
+
+    func run() throws {
+        if database != nil {
+            FileHandle.standardError.write(Data("vigil analyze: --database is not used yet; this run keeps its state in memory\n".utf8))
+        }
+        var configuration = DetectionConfiguration()
+        configuration.windowSeconds = window
+        configuration.tickSeconds = tick
+        var replay = Replay(
+            detector: Detector(configuration: configuration),
+            parser: SyslogParser(timeZone: try LocalTimeZone.named(timezone)))
+        var reader = FileChunkReader()
+        for path in files {
+            var decoder = SyslogFrameDecoder(mode: .nonTransparent)
+            do {
+                try reader.forEachChunk(of: path) { chunk in
+                    decoder.decode(chunk) { replay.handle($0) }
+                    replay.reportProgressIfDue()
+                }
+            } catch {
+                FileHandle.standardError.write(Data("vigil analyze: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+            decoder.finish { replay.handle($0) }
+        }
+        replay.finish()
+    }
+}
+
+/// The state of one replay: detector, parser, counts, output.
+struct Replay {
+    var detector: Detector
+    let parser: SyslogParser
+    private var lines = 0
+    private var unparsed = 0
+    private var undated = 0
+    private var alerts = 0
+    private var output = ""
+    private var lastTimestamp: Int64?
+    private let started = ContinuousClock.now
+    private var lastProgress = ContinuousClock.now
+
+    init(detector: Detector, parser: SyslogParser) {
+        self.detector = detector
+        self.parser = parser
+    }
+
+    mutating func handle(_ event: SyslogFrameDecoder.Event) {
+        guard case .frame(let frame) = event else { return }
+        lines += 1
+        guard let message = try? parser.parse(frame) else {
+            unparsed += 1
+            return
+        }
+        // The clock is the messages' own time; a message without one takes its predecessor's.
+        guard let timestamp = message.timestamp?.nanosecondsSinceEpoch ?? lastTimestamp else {
+            undated += 1
+            return
+        }
+        lastTimestamp = max(lastTimestamp ?? timestamp, timestamp)
+        let severity = message.priority.severity
+        // Only error-level text is kept as samples: making a String of every message would cost more than detecting.
+        let text = severity <= 3 ? message.message : nil
+        emit(detector.record(service: message.service ?? "", severity: severity, atNanoseconds: timestamp, text: text))
+    }
+
+    mutating func finish() {
+        if let lastTimestamp { emit(detector.advance(toNanoseconds: lastTimestamp + detector.configuration.tickSeconds * 1_000_000_000)) }
+        flush()
+        reportProgress(final: true)
+    }
+
+    private mutating func emit(_ new: [Alert]) {
+        guard !new.isEmpty else { return }
+        alerts += new.count
+        for alert in new { output += alert.json + "\n" }
+        flush()
+    }
+
+    private mutating func flush() {
+        guard !output.isEmpty else { return }
+        StandardOutput.write(Array(output.utf8))
+        output = ""
+    }
+
+    mutating func reportProgressIfDue() {
+        if lastProgress.duration(to: .now) >= .seconds(1) { reportProgress(final: false) }
+    }
+
+    private mutating func reportProgress(final: Bool) {
+        lastProgress = .now
+        let elapsed = started.duration(to: .now)
+        let seconds = max(1e-9, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        var line = "vigil analyze: \(lines) lines, \(Int(Double(lines) / seconds)) lines/s, \(alerts) alerts"
+        if unparsed > 0 { line += ", \(unparsed) unparsable" }
+        if undated > 0 { line += ", \(undated) without a timestamp before the first dated one (skipped)" }
+        FileHandle.standardError.write(Data((line + (final ? " — done\n" : "\n")).utf8))
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// `vigil analyze` as a user runs it: the built executable replaying a generated incident log.
+@Suite struct AnalyzeCommandTests {
+    /// Five services at 1 msg/s with 1 % errors for 90 minutes; from minute 60 `payments` fails
+    /// 30 % of its requests for 6 minutes.
+    static func incidentLog() -> String {
+        var generator = SeededGenerator(seed: 7)
+        let services = ["payments", "auth", "search", "orders", "inventory"]
+        let start = 1_705_276_800  // 2024-01-15T00:00:00Z
+        var lines: [String] = []
+        for second in 0..<(90 * 60) {
+            let time = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(start + second)))
+            for service in services {
+                let incident = service == "payments" && (3600..<3960).contains(second)
+                let failing = Double.random(in: 0..<1, using: &generator) < (incident ? 0.3 : 0.01)
+                let pri = failing ? 11 : 14
+                lines.append("<\(pri)>1 \(time) host \(service) - - - \(failing ? "Database connection timeout" : "request served")")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test func anIncidentGivesOneErrorSpikeNamingTheServiceWithinItsSixMinutes() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-incident-\(UUID().uuidString).log").path
+        try Data(Self.incidentLog().utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        let process = Process()
+        process.executableURL = ParseCommandTests.binary
+        process.arguments = ["analyze", path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = Pipe()
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        let alerts = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let spikes = alerts.filter { $0["category"] as? String == "error_spike" }
+        #expect(spikes.count == 1)
+        let spike = try #require(spikes.first)
+        #expect((spike["affected_services"] as? [String])?.first == "payments")
+        let detectedAt = try #require(spike["detected_at"] as? String)
+        #expect(detectedAt >= "2024-01-15T01:00:00" && detectedAt <= "2024-01-15T01:06:00", "\(detectedAt)")
+        #expect((spike["anomaly_id"] as? String)?.hasPrefix("anom_20240115_01") == true)
+        #expect(spike["analysis_source"] as? String == "pending")
+        #expect(alerts.allSatisfy { ($0["detected_at"] as? String ?? "") >= "2024-01-15T00:30:00" })
+    }
+}
+
+/// SplitMix64: a reproducible generator for test data.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
