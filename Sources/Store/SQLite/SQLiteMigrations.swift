@@ -1,0 +1,63 @@
+/// The SQLite schema as numbered, append-only migrations: a database records in
+/// `schema_migrations` which versions it has, and `migrate()` applies the rest in order. Never
+/// edit a migration that has shipped; add the next one.
+struct SQLiteMigration: Sendable {
+    var version: Int
+    var statements: [String]
+
+    static let all: [SQLiteMigration] = [
+        SQLiteMigration(
+            version: 1,
+            statements: [
+                // EMA baselines per (scope, window size); scope is "overall" or "service:NAME".
+                """
+                CREATE TABLE baselines (
+                    scope TEXT NOT NULL,
+                    window_seconds INTEGER NOT NULL,
+                    error_rate REAL NOT NULL,
+                    volume REAL NOT NULL,
+                    service_count REAL NOT NULL,
+                    windows_observed INTEGER NOT NULL,
+                    last_window_end INTEGER,
+                    PRIMARY KEY (scope, window_seconds)
+                )
+                """,
+                // Last admitted alert time (seconds since the epoch) per category.
+                """
+                CREATE TABLE cooldowns (
+                    category TEXT PRIMARY KEY,
+                    last_alert_at INTEGER NOT NULL
+                )
+                """,
+                // Lists are JSON text; metrics are columns so they can be queried.
+                """
+                CREATE TABLE alerts (
+                    anomaly_id TEXT PRIMARY KEY,
+                    detected_at INTEGER NOT NULL,
+                    severity TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    affected_services TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    current_error_rate REAL NOT NULL,
+                    current_volume REAL NOT NULL,
+                    current_service_count REAL NOT NULL,
+                    baseline_error_rate REAL NOT NULL,
+                    baseline_volume REAL NOT NULL,
+                    baseline_service_count REAL NOT NULL,
+                    multiplier REAL,
+                    anomalies TEXT NOT NULL,
+                    sample_messages TEXT NOT NULL,
+                    root_cause TEXT,
+                    impact TEXT,
+                    recommended_actions TEXT NOT NULL,
+                    confidence REAL,
+                    analysis_source TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX alerts_detected_at ON alerts (detected_at DESC)",
+            ]
+        )
+    ]
+
+    static var latestVersion: Int { all.map(\.version).max() ?? 0 }
+}

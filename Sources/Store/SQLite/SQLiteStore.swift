@@ -1,0 +1,99 @@
+import Detect
+import Foundation
+import SQLiteNIO
+
+/// The embedded default store: one SQLite file (or `:memory:`) through SQLiteNIO.
+///
+/// One connection per store, its operations serialised by an ``OperationGate`` so that
+/// transactions never interleave. Several stores (or processes) may share one file: WAL mode
+/// lets readers run beside the single writer, a busy timeout makes writers queue instead of
+/// failing at once, and the cooldown is one conditional upsert, which SQLite runs atomically.
+public final class SQLiteStore: VigilStore {
+    public let location: DatabaseURL.SQLiteLocation
+    let connection: SQLiteConnection
+    private let gate = OperationGate()
+
+    /// How long a statement waits for another connection's write lock before failing.
+    static let busyTimeoutMilliseconds = 5_000
+
+    private init(location: DatabaseURL.SQLiteLocation, connection: SQLiteConnection) {
+        self.location = location
+        self.connection = connection
+    }
+
+    /// Opens (creating the file and its directory if needed) and configures the connection.
+    /// The schema is not touched: call ``migrate()``.
+    public static func open(_ location: DatabaseURL.SQLiteLocation) async throws -> SQLiteStore {
+        let description = DatabaseURL.sqlite(location).description
+        let storage: SQLiteConnection.Storage
+        switch location {
+        case .memory:
+            storage = .memory
+        case .file(let path):
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError.cannotOpen(location: description, reason: "cannot create \(directory.path): \(error)")
+            }
+            storage = .file(path: path)
+        }
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: storage)
+        } catch {
+            throw StoreError.cannotOpen(location: description, reason: String(describing: error))
+        }
+        do {
+            // The timeout first: switching to WAL itself needs a lock another process may hold.
+            _ = try await connection.query("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
+            _ = try await connection.query("PRAGMA journal_mode = WAL")
+            // Safe with WAL (a crash can lose the last commits, never corrupt the file).
+            _ = try await connection.query("PRAGMA synchronous = NORMAL")
+        } catch {
+            try? await connection.close()
+            throw StoreError.cannotOpen(location: description, reason: String(describing: error))
+        }
+        return SQLiteStore(location: location, connection: connection)
+    }
+
+    /// Runs `body` as the only operation on the connection, mapping failures to ``StoreError``.
+    func exclusively<T: Sendable>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+        await gate.enter()
+        do {
+            guard !connection.isClosed else { throw StoreError.closed }
+            let result = try await body()
+            await gate.leave()
+            return result
+        } catch {
+            await gate.leave()
+            throw StoreError.wrapping(error, operation: operation)
+        }
+    }
+
+    /// `BEGIN IMMEDIATE` takes the write lock up front, so a transaction never fails halfway on
+    /// upgrading a read lock while another connection writes.
+    func transaction<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        _ = try await connection.query("BEGIN IMMEDIATE")
+        do {
+            let result = try await body()
+            _ = try await connection.query("COMMIT")
+            return result
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Idempotent: closing a closed store does nothing.
+    public func close() async throws {
+        await gate.enter()
+        do {
+            if !connection.isClosed { try await connection.close() }
+            await gate.leave()
+        } catch {
+            await gate.leave()
+            throw StoreError.wrapping(error, operation: "close")
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Detect
+
+/// What Vigil remembers across restarts — baselines, cooldowns and alerts — behind one protocol,
+/// so that the embedded SQLite file and a shared PostgreSQL server are interchangeable and tests
+/// can plug in either.
+///
+/// Every requirement is `async throws` because a network backend (PostgresNIO) suspends and can
+/// fail on any call; callers decide whether to queue and retry (ingestion never waits on the
+/// database). Implementations are `Sendable` and safe to call from several tasks at once.
+public protocol VigilStore: Sendable {
+    /// Creates or upgrades the schema through the versioned migrations not yet applied.
+    /// Idempotent, and safe when several processes start on one database at once.
+    func migrate() async throws
+
+    /// The baselines learned at one window size, every scope (overall and per service).
+    func loadBaselines(windowSeconds: Int64) async throws -> [Baseline]
+
+    /// Inserts or replaces each baseline, keyed by (scope, window size), all in one transaction.
+    func saveBaselines(_ baselines: [Baseline]) async throws
+
+    /// The cooldown's check-and-set as one atomic conditional write: records `seconds` as the
+    /// category's last alert time and returns `true` when no alert of `category` was admitted in
+    /// the `cooldownSeconds` before it (at exactly `last + cooldownSeconds` the cooldown is over,
+    /// as with ``InMemoryCooldown``); otherwise changes nothing and returns `false`.
+    ///
+    /// Atomic across processes sharing the database: of two callers racing for the same
+    /// category and instant, exactly one is admitted. Never implemented as read-then-write.
+    func admitAlert(category: AnomalyCategory, at seconds: Int64, cooldownSeconds: Int64) async throws -> Bool
+
+    /// Records an alert. Idempotent by ``Alert/anomalyID``: writing the same alert again (a retry
+    /// after an ambiguous failure) keeps the first copy.
+    func insertAlert(_ alert: Alert) async throws
+
+    /// Fills in the analysis of a recorded alert; throws ``StoreError/alertNotFound(anomalyID:)``
+    /// when there is no alert with that ID.
+    func updateAnalysis(
+        anomalyID: String,
+        rootCause: String?,
+        impact: String?,
+        recommendedActions: [String],
+        confidence: Double?,
+        source: String
+    ) async throws
+
+    /// Up to `limit` alerts, newest `detectedAt` first (ties: the later recorded first).
+    func recentAlerts(limit: Int) async throws -> [Alert]
+
+    /// Releases the connection(s). Calls after `close()` throw ``StoreError/closed``.
+    func close() async throws
+}
