@@ -42,6 +42,7 @@ let package = Package(
             dependencies: [
                 "Syslog",
                 "Detect",
+                "Store",
                 "Ingest",
                 "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
