@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // RFC 5424 / RFC 3164 parsing and RFC 6587 framing over raw bytes. No dependencies, by design:
@@ -23,8 +24,15 @@ let package = Package(
         .target(name: "Syslog"),
         // Per-service window counters, baselines, rules (the receiver feeds the counters).
         .target(name: "Detect", dependencies: ["Syslog"]),
-        // Baselines, cooldowns and alerts behind one protocol; SQLite is the embedded default backend.
-        .target(name: "Store", dependencies: ["Detect", .product(name: "SQLiteNIO", package: "sqlite-nio")]),
+        // Baselines, cooldowns and alerts behind one protocol: SQLite (the embedded default) and PostgreSQL.
+        .target(
+            name: "Store",
+            dependencies: [
+                "Detect",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         // The Linux calls Glibc hides from Swift (recvmmsg, sendmmsg, epoll), as swift-nio's CNIOLinux does.
         .target(name: "CVigilSockets"),
         // Raw-socket UDP and TCP listeners: frame, parse, shard by service into Detect's counters.
@@ -61,7 +69,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DetectTests", dependencies: ["Detect", "Syslog"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Detect"]),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: [
+                "Store", "Detect",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Detect", "Syslog"]),
         .testTarget(
             name: "vigilTests",

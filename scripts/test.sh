@@ -9,6 +9,31 @@ export PATH="$PATH:/opt/swift/usr/bin"
 # The end-to-end tests install their real clients themselves (scripts/e2e/setup.sh: logger,
 # syslog-ng's loggen, rsyslog unpacked beside it) and start everything they need.
 
+# PostgreSQL 15 for the store tests (installed but stopped on CI; maybe already running locally).
+# Idempotent: starts the cluster only if it is down, creates the role and database only if
+# missing. The server is left running at the end: CI discards the machine, and a developer's
+# server that was already up is not ours to stop.
+echo "== PostgreSQL 15 for the store tests"
+if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+fi
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    pg_ctlcluster --skip-systemctl-redirect 15 main start
+fi
+for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && break
+    sleep 1
+done
+pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL did not become ready within 30 s" >&2; exit 1; }
+su postgres -c "psql -v ON_ERROR_STOP=1 -q -d postgres" <<'SQL'
+SELECT 'CREATE ROLE vigil LOGIN CREATEDB PASSWORD ''vigil'''
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'vigil') \gexec
+SELECT 'CREATE DATABASE vigil_test OWNER vigil'
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'vigil_test') \gexec
+SQL
+# Each PostgreSQL store test creates (and drops) a database of its own, hence CREATEDB above.
+export VIGIL_TEST_POSTGRES_URL=postgres://vigil:vigil@127.0.0.1:5432/vigil_test
+
 swift build --build-tests
 
 echo "== conformance: the built vigil parse against ../shared/conformance, from outside"

@@ -51,21 +51,25 @@ public enum DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         return .default
     }
 
-    /// Opens the store this URL names and brings its schema up to date.
+    /// Opens the store this URL names and brings its schema up to date. PostgreSQL connections
+    /// are plain TCP for now (no TLS; see ``PostgresStore``).
     public func openStore() async throws -> any VigilStore {
         switch self {
         case .sqlite(let location):
-            let store = try await SQLiteStore.open(location)
-            do {
-                try await store.migrate()
-            } catch {
-                try? await store.close()
-                throw error
-            }
-            return store
-        case .postgres:
-            throw StoreError.backendNotBuilt("PostgreSQL backend not built yet: use sqlite:PATH for now")
+            try await Self.migrated(SQLiteStore.open(location))
+        case .postgres(let url):
+            try await Self.migrated(PostgresStore.open(url: url))
         }
+    }
+
+    private static func migrated(_ store: some VigilStore) async throws -> any VigilStore {
+        do {
+            try await store.migrate()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        return store
     }
 
     /// For logs: never shows a PostgreSQL password.

@@ -3,8 +3,6 @@
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `--database` / `DATABASE_URL` could not be understood.
     case invalidDatabaseURL(String, reason: String)
-    /// The URL names a backend this build does not include yet.
-    case backendNotBuilt(String)
     /// The database could not be opened or prepared (file, directory, pragmas).
     case cannotOpen(location: String, reason: String)
     /// A statement failed; `operation` is the store call (e.g. "admitAlert").
@@ -20,8 +18,6 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .invalidDatabaseURL(let url, let reason):
             "invalid database URL '\(url)': \(reason)"
-        case .backendNotBuilt(let message):
-            message
         case .cannotOpen(let location, let reason):
             "cannot open database \(location): \(reason)"
         case .operationFailed(let operation, let reason):

@@ -39,10 +39,27 @@ import Testing
         #expect(DatabaseURL.default == .sqlite(.file(path: "./data/vigil.db")))
     }
 
-    @Test func postgresIsRecognisedButNotBuiltYet() async {
-        await #expect(throws: StoreError.backendNotBuilt("PostgreSQL backend not built yet: use sqlite:PATH for now")) {
-            _ = try await DatabaseURL.postgres("postgres://localhost/vigil").openStore()
+    @Test func unreachablePostgresIsAClearErrorWithoutThePassword() async {
+        // Port 1 on loopback: nothing listens, the connection is refused at once.
+        do {
+            _ = try await DatabaseURL.postgres("postgres://vigil:hunter2@127.0.0.1:1/vigil").openStore()
+            Issue.record("expected an error")
+        } catch {
+            let message = String(describing: error)
+            #expect(message.contains("cannot reach PostgreSQL at 127.0.0.1:1"), "\(message)")
+            #expect(message.lowercased().contains("refused"), "\(message)")
+            #expect(!message.contains("hunter2"), "\(message)")
         }
+    }
+
+    @Test(arguments: [
+        ("postgres://vigil:p%40ss@db:6543/vigil", PostgresLocation?.some(.init(host: "db", port: 6543, username: "vigil", password: "p@ss", database: "vigil"))),
+        ("postgresql://vigil@localhost/", .some(.init(host: "localhost", port: 5432, username: "vigil", password: nil, database: "vigil"))),
+        ("postgres://db/vigil", nil),
+        ("postgres://vigil:x@db/vigil?sslmode=require", nil),
+    ])
+    func postgresURLsNameHostPortUserAndDatabase(url: String, expected: PostgresLocation?) {
+        #expect((try? PostgresLocation(url: url)) == expected)
     }
 
     @Test func descriptionHidesThePostgresPassword() {

@@ -10,7 +10,7 @@ func withTemporaryDatabasePath(_ body: (String) async throws -> Void) async thro
     try await body(folder.appendingPathComponent("data/vigil.db").path)
 }
 
-/// Opens a migrated store on `path`, runs `body`, and closes it even when `body` throws.
+/// Opens a migrated SQLite store on `path`, runs `body`, and closes it even when `body` throws.
 func withStore(at path: String, _ body: (SQLiteStore) async throws -> Void) async throws {
     let store = try await SQLiteStore.open(.file(path: path))
     do {
@@ -20,6 +20,36 @@ func withStore(at path: String, _ body: (SQLiteStore) async throws -> Void) asyn
     } catch {
         try? await store.close()
         throw error
+    }
+}
+
+/// Opens the store `database` names (migrated, through the public entry point), runs `body`,
+/// and closes it even when `body` throws.
+func withStore(_ database: DatabaseURL, _ body: (any VigilStore) async throws -> Void) async throws {
+    let store = try await database.openStore()
+    do {
+        try await body(store)
+        try await store.close()
+    } catch {
+        try? await store.close()
+        throw error
+    }
+}
+
+/// A backend the ``StoreContract`` runs against, each test on a database of its own.
+enum StoreBackend: Sendable {
+    case sqlite
+    case postgres
+
+    /// Runs `body` with the URL of a new, empty database, removed afterwards. Open it as often
+    /// as needed: several opens stand for several processes or restarts.
+    func withFreshDatabase(_ body: (DatabaseURL) async throws -> Void) async throws {
+        switch self {
+        case .sqlite:
+            try await withTemporaryDatabasePath { path in try await body(.sqlite(.file(path: path))) }
+        case .postgres:
+            try await PostgresTestServer.withFreshDatabase(body)
+        }
     }
 }
 

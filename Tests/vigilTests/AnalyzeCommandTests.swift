@@ -22,25 +22,79 @@ import Testing
         return lines.joined(separator: "\n") + "\n"
     }
 
-    @Test func anIncidentGivesOneErrorSpikeNamingTheServiceWithinItsSixMinutes() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-incident-\(UUID().uuidString).log").path
-        try Data(Self.incidentLog().utf8).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-
+    /// Runs `vigil analyze` and returns its exit status and the alerts it printed.
+    static func analyze(_ arguments: [String]) throws -> (status: Int32, alerts: [[String: Any]]) {
         let process = Process()
         process.executableURL = ParseCommandTests.binary
-        process.arguments = ["analyze", path]
+        process.arguments = ["analyze"] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = Pipe()
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-
         let alerts = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
+        return (process.terminationStatus, alerts)
+    }
+
+    static func write(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-\(UUID().uuidString).log").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func aSecondRunDetectsWithTheFirstRunsBaselineAndKeepsItsCooldown() throws {
+        let lines = Self.incidentLog().split(separator: "\n", omittingEmptySubsequences: true)
+        // Part one: the first hour (learning). Part two: from minute 60, the incident at once.
+        let first = try Self.write(lines.prefix(3600 * 5).joined(separator: "\n") + "\n")
+        let second = try Self.write(lines.dropFirst(3600 * 5).joined(separator: "\n") + "\n")
+        let database = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-\(UUID().uuidString).db").path
+        defer {
+            for path in [first, second, database, database + "-wal", database + "-shm"] { try? FileManager.default.removeItem(atPath: path) }
+        }
+
+        let learning = try Self.analyze(["--database", "sqlite:\(database)", first])
+        #expect(learning.status == 0)
+        #expect(learning.alerts.isEmpty)
+
+        let incident = try Self.analyze(["--database", "sqlite:\(database)", second])
+        #expect(incident.status == 0)
+        let spikes = incident.alerts.filter { $0["category"] as? String == "error_spike" }
+        #expect(spikes.count == 1)
+        #expect((spikes.first?["affected_services"] as? [String])?.first == "payments")
+        let detectedAt = spikes.first?["detected_at"] as? String ?? ""
+        #expect(detectedAt >= "2024-01-15T01:00:00" && detectedAt <= "2024-01-15T01:06:00", "\(detectedAt)")
+
+        // The same part again: the database's cooldown from the previous run holds.
+        let again = try Self.analyze(["--database", "sqlite:\(database)", second])
+        #expect(again.status == 0)
+        #expect(again.alerts.filter { $0["category"] as? String == "error_spike" }.isEmpty)
+
+        // Without the first run's baseline the incident part alone cannot be judged in time.
+        let fresh = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-\(UUID().uuidString).db").path
+        defer { for path in [fresh, fresh + "-wal", fresh + "-shm"] { try? FileManager.default.removeItem(atPath: path) } }
+        let alone = try Self.analyze(["--database", "sqlite:\(fresh)", second])
+        #expect(alone.alerts.filter { $0["category"] as? String == "error_spike" }.isEmpty)
+    }
+
+    @Test func anUnreachableDatabaseIsAClearFailure() throws {
+        let log = try Self.write("<14>1 2024-01-15T00:00:00Z h a - - - x\n")
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let result = try Self.analyze(["--database", "mysql://nowhere", log])
+        #expect(result.status != 0)
+    }
+
+    @Test func anIncidentGivesOneErrorSpikeNamingTheServiceWithinItsSixMinutes() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-incident-\(UUID().uuidString).log").path
+        try Data(Self.incidentLog().utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        let database = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-\(UUID().uuidString).db").path
+        defer { for path in [database, database + "-wal", database + "-shm"] { try? FileManager.default.removeItem(atPath: path) } }
+        let (status, alerts) = try Self.analyze(["--database", "sqlite:\(database)", path])
+        #expect(status == 0)
         let spikes = alerts.filter { $0["category"] as? String == "error_spike" }
         #expect(spikes.count == 1)
         let spike = try #require(spikes.first)

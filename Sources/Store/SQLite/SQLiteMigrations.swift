@@ -1,12 +1,7 @@
-/// The SQLite schema as numbered, append-only migrations: a database records in
-/// `schema_migrations` which versions it has, and `migrate()` applies the rest in order. Never
-/// edit a migration that has shipped; add the next one.
-struct SQLiteMigration: Sendable {
-    var version: Int
-    var statements: [String]
-
-    static let all: [SQLiteMigration] = [
-        SQLiteMigration(
+/// The SQLite schema (see ``SchemaMigration``).
+extension SchemaMigration {
+    static let sqlite: [SchemaMigration] = [
+        SchemaMigration(
             version: 1,
             statements: [
                 // EMA baselines per (scope, window size); scope is "overall" or "service:NAME".
@@ -58,6 +53,4 @@ struct SQLiteMigration: Sendable {
             ]
         )
     ]
-
-    static var latestVersion: Int { all.map(\.version).max() ?? 0 }
 }

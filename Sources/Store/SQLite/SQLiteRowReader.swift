@@ -1,8 +1,7 @@
 import SQLiteNIO
 
-/// Reads typed columns from a row, naming table, row and column when a value is missing or of
-/// the wrong type, instead of trapping or silently defaulting.
-struct SQLiteRowReader {
+/// The typed accessors of ``StoredRowReader`` over a SQLiteNIO row.
+struct SQLiteRowReader: StoredRowReader {
     let row: SQLiteRow
     let table: String
     var key: String
@@ -11,10 +10,6 @@ struct SQLiteRowReader {
         self.row = row
         self.table = table
         self.key = key
-    }
-
-    func failure(_ column: String, _ reason: String) -> StoreError {
-        .corruptRow(table: table, key: key, column: column, reason: reason)
     }
 
     private func value(_ column: String) throws(StoreError) -> SQLiteData {
@@ -34,21 +29,11 @@ struct SQLiteRowReader {
         return text
     }
 
-    func int64(_ column: String) throws(StoreError) -> Int64 {
-        guard let value = try optionalInt64(column) else { throw failure(column, "expected an integer, found null") }
-        return value
-    }
-
     func optionalInt64(_ column: String) throws(StoreError) -> Int64? {
         let data = try value(column)
         if data.isNull { return nil }
         guard case .integer(let integer) = data else { throw failure(column, "expected an integer") }
         return Int64(integer)
-    }
-
-    func double(_ column: String) throws(StoreError) -> Double {
-        guard let value = try optionalDouble(column) else { throw failure(column, "expected a number, found null") }
-        return value
     }
 
     /// REAL columns may hand back whole numbers as integers; both are numbers.
@@ -58,15 +43,6 @@ struct SQLiteRowReader {
         case .float(let double): return double
         case .integer(let integer): return Double(integer)
         case .text, .blob: throw failure(column, "expected a number")
-        }
-    }
-
-    func json<Value: Decodable>(_ column: String, as type: Value.Type) throws(StoreError) -> Value {
-        let text = try string(column)
-        do {
-            return try StoredJSON.decode(type, from: text)
-        } catch {
-            throw failure(column, "invalid JSON: \(error)")
         }
     }
 }

@@ -5,6 +5,7 @@ extension SQLiteStore {
     /// Keeps the first copy on a repeated `anomaly_id` (see ``VigilStore/insertAlert(_:)``).
     public func insertAlert(_ alert: Alert) async throws {
         try await exclusively("insertAlert") {
+            let stored = try StoredAlert(alert)
             _ = try await connection.query(
                 """
                 INSERT INTO alerts (
@@ -21,7 +22,7 @@ extension SQLiteStore {
                     .int64(alert.detectedAt),
                     .text(alert.severity.rawValue),
                     .text(alert.category.rawValue),
-                    .text(try StoredJSON.encode(alert.affectedServices)),
+                    .text(stored.affectedServicesJSON),
                     .text(alert.description),
                     .float(alert.current.errorRate),
                     .float(alert.current.volume),
@@ -30,11 +31,11 @@ extension SQLiteStore {
                     .float(alert.baseline.volume),
                     .float(alert.baseline.serviceCount),
                     .optional(alert.multiplier),
-                    .text(try StoredJSON.encode(alert.anomalies.map(AnomalyRecord.init))),
-                    .text(try StoredJSON.encode(alert.sampleMessages)),
+                    .text(stored.anomaliesJSON),
+                    .text(stored.sampleMessagesJSON),
                     .optional(alert.rootCause),
                     .optional(alert.impact),
-                    .text(try StoredJSON.encode(alert.recommendedActions)),
+                    .text(stored.recommendedActionsJSON),
                     .optional(alert.confidence),
                     .text(alert.analysisSource),
                 ]
@@ -80,49 +81,7 @@ extension SQLiteStore {
                 "SELECT * FROM alerts ORDER BY detected_at DESC, rowid DESC LIMIT ?",
                 [.integer(SQLiteInt64(limit))]
             )
-            return try rows.map(Self.alert(from:))
+            return try rows.map { row throws(StoreError) in try StoredAlert.alert(from: SQLiteRowReader(row, table: "alerts")) }
         }
-    }
-
-    private static func alert(from row: SQLiteRow) throws(StoreError) -> Alert {
-        var reader = SQLiteRowReader(row, table: "alerts")
-        reader.key = try reader.string("anomaly_id")
-        guard let severity = AlertSeverity(rawValue: try reader.string("severity")) else {
-            throw reader.failure("severity", "unknown severity")
-        }
-        guard let category = AnomalyCategory(rawValue: try reader.string("category")) else {
-            throw reader.failure("category", "unknown category")
-        }
-        var anomalies: [Anomaly] = []
-        for record in try reader.json("anomalies", as: [AnomalyRecord].self) {
-            guard let anomaly = record.anomaly else { throw reader.failure("anomalies", "unknown category, severity or scope") }
-            anomalies.append(anomaly)
-        }
-        return Alert(
-            anomalyID: reader.key,
-            detectedAt: try reader.int64("detected_at"),
-            severity: severity,
-            category: category,
-            affectedServices: try reader.json("affected_services", as: [String].self),
-            description: try reader.string("description"),
-            current: ScopeMetrics(
-                errorRate: try reader.double("current_error_rate"),
-                volume: try reader.double("current_volume"),
-                serviceCount: try reader.double("current_service_count")
-            ),
-            baseline: ScopeMetrics(
-                errorRate: try reader.double("baseline_error_rate"),
-                volume: try reader.double("baseline_volume"),
-                serviceCount: try reader.double("baseline_service_count")
-            ),
-            multiplier: try reader.optionalDouble("multiplier"),
-            anomalies: anomalies,
-            sampleMessages: try reader.json("sample_messages", as: [String].self),
-            rootCause: try reader.optionalString("root_cause"),
-            impact: try reader.optionalString("impact"),
-            recommendedActions: try reader.json("recommended_actions", as: [String].self),
-            confidence: try reader.optionalDouble("confidence"),
-            analysisSource: try reader.string("analysis_source")
-        )
     }
 }

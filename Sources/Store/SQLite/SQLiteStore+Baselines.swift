@@ -11,23 +11,7 @@ extension SQLiteStore {
                 """,
                 [.int64(windowSeconds)]
             )
-            return try rows.map { row throws(StoreError) in
-                var reader = SQLiteRowReader(row, table: "baselines")
-                let key = try reader.string("scope")
-                reader.key = key
-                guard let scope = Scope(storageKey: key) else {
-                    throw reader.failure("scope", "expected \"overall\" or \"service:NAME\"")
-                }
-                return Baseline(
-                    scope: scope,
-                    windowSeconds: try reader.int64("window_seconds"),
-                    errorRate: try reader.double("error_rate"),
-                    volume: try reader.double("volume"),
-                    serviceCount: try reader.double("service_count"),
-                    windowsObserved: Int(try reader.int64("windows_observed")),
-                    lastWindowEnd: try reader.optionalInt64("last_window_end")
-                )
-            }
+            return try rows.map { row throws(StoreError) in try Baseline.stored(from: SQLiteRowReader(row, table: "baselines")) }
         }
     }
 

@@ -14,7 +14,12 @@ public final class SQLiteStore: VigilStore {
     private let gate = OperationGate()
 
     /// How long a statement waits for another connection's write lock before failing.
-    static let busyTimeoutMilliseconds = 5_000
+    /// SQLite's own busy wait blocks a thread of SQLiteNIO's small pool; several stores waiting
+    /// that way can starve the one holding the lock (it needs a pool thread to finish). So SQLite
+    /// waits only briefly and ``exclusively(_:_:)`` retries a busy operation asynchronously.
+    static let busyTimeoutMilliseconds = 20
+    /// How long a busy operation is retried before it fails.
+    static let busyRetryLimit: Duration = .seconds(10)
 
     private init(location: DatabaseURL.SQLiteLocation, connection: SQLiteConnection) {
         self.location = location
@@ -47,7 +52,17 @@ public final class SQLiteStore: VigilStore {
         do {
             // The timeout first: switching to WAL itself needs a lock another process may hold.
             _ = try await connection.query("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
-            _ = try await connection.query("PRAGMA journal_mode = WAL")
+            // Switching a new file to WAL needs the file to itself; with several processes
+            // opening it at once the switch can report busy despite the timeout: retry a while.
+            let deadline = ContinuousClock.now + busyRetryLimit
+            while true {
+                do {
+                    _ = try await connection.query("PRAGMA journal_mode = WAL")
+                    break
+                } catch let error as SQLiteError where isBusy(error) && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
             // Safe with WAL (a crash can lose the last commits, never corrupt the file).
             _ = try await connection.query("PRAGMA synchronous = NORMAL")
         } catch {
@@ -58,16 +73,33 @@ public final class SQLiteStore: VigilStore {
     }
 
     /// Runs `body` as the only operation on the connection, mapping failures to ``StoreError``.
+    /// A body that finds the database busy (another connection writing) is run again after an
+    /// asynchronous pause: bodies are single statements or whole transactions (rolled back on
+    /// failure), so a retry never applies anything twice.
     func exclusively<T: Sendable>(_ operation: String, _ body: () async throws -> T) async throws -> T {
         await gate.enter()
-        do {
-            guard !connection.isClosed else { throw StoreError.closed }
-            let result = try await body()
-            await gate.leave()
-            return result
-        } catch {
-            await gate.leave()
-            throw StoreError.wrapping(error, operation: operation)
+        let deadline = ContinuousClock.now + Self.busyRetryLimit
+        var pause = Duration.milliseconds(2)
+        while true {
+            do {
+                guard !connection.isClosed else { throw StoreError.closed }
+                let result = try await body()
+                await gate.leave()
+                return result
+            } catch let error as SQLiteError where Self.isBusy(error) && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(100))
+            } catch {
+                await gate.leave()
+                throw StoreError.wrapping(error, operation: operation)
+            }
+        }
+    }
+
+    static func isBusy(_ error: SQLiteError) -> Bool {
+        switch error.reason {
+        case .busy, .busyTimeout, .busyInRecovery, .busyInSnapshot, .locked: true
+        default: false
         }
     }
 

@@ -1,14 +1,16 @@
 import ArgumentParser
 import Detect
 import Foundation
+import Store
 import Syslog
 
 /// `vigil analyze FILE...`: replays syslog files through the same detection code the receiver
 /// uses, with the messages' own timestamps as the clock, and prints each alert as a JSON line.
 ///
-/// In progress (issue 4): baselines, cooldowns and alerts are kept in memory for the run; the
-/// `--database` persistence that lets a second run continue from the first is not wired yet.
-struct AnalyzeCommand: ParsableCommand {
+/// Baselines, cooldowns and alerts live in the database (`--database`, `DATABASE_URL`, default
+/// `sqlite:./data/vigil.db`): a run starts from the baselines the previous run saved, and the
+/// cooldown is the database's atomic one, so a cooldown begun in one run holds in the next.
+struct AnalyzeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
         abstract: "Replay syslog files (line framed, RFC 5424/3164) through anomaly detection and print alerts as JSON lines."
@@ -23,7 +25,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Tick in seconds: how often the trailing window is judged.")
     var tick: Int64 = 10
 
-    @Option(help: "Database URL (sqlite:PATH, postgres://…). Not used yet: persistence is being built.")
+    @Option(help: "Database URL: sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB; env DATABASE_URL. Default: sqlite:./data/vigil.db.")
     var database: String?
 
     @Option(help: "Time zone of timestamps written without an offset (RFC 3164). Default: the system's.")
@@ -36,32 +38,55 @@ struct AnalyzeCommand: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("name at least one file to replay (\"-\" for standard input)") }
     }
 
-    func run() throws {
-        if database != nil {
-            FileHandle.standardError.write(Data("vigil analyze: --database is not used yet; this run keeps its state in memory\n".utf8))
+    func run() async throws {
+        let store: any VigilStore
+        do {
+            let url = try DatabaseURL.resolve(argument: database, environment: ProcessInfo.processInfo.environment)
+            store = try await url.openStore()
+        } catch {
+            FileHandle.standardError.write(Data("vigil analyze: cannot open the database: \(error)\n".utf8))
+            throw ExitCode.failure
         }
         var configuration = DetectionConfiguration()
         configuration.windowSeconds = window
         configuration.tickSeconds = tick
+        let baselines = try await store.loadBaselines(windowSeconds: window)
+        // The store's cooldown decides (atomically, across runs and processes), so the detector
+        // proposes every alert.
         var replay = Replay(
-            detector: Detector(configuration: configuration),
+            detector: Detector(configuration: configuration, cooldown: AdmitEverything(), baselines: baselines),
             parser: SyslogParser(timeZone: try LocalTimeZone.named(timezone)))
         var reader = FileChunkReader()
-        for path in files {
-            var decoder = SyslogFrameDecoder(mode: .nonTransparent)
-            do {
-                try reader.forEachChunk(of: path) { chunk in
-                    decoder.decode(chunk) { replay.handle($0) }
-                    replay.reportProgressIfDue()
+        do {
+            for path in files {
+                var decoder = SyslogFrameDecoder(mode: .nonTransparent)
+                do {
+                    try reader.forEachChunk(of: path) { chunk in
+                        decoder.decode(chunk) { replay.handle($0) }
+                        replay.reportProgressIfDue()
+                    }
+                } catch {
+                    FileHandle.standardError.write(Data("vigil analyze: \(error)\n".utf8))
+                    throw ExitCode.failure
                 }
-            } catch {
-                FileHandle.standardError.write(Data("vigil analyze: \(error)\n".utf8))
-                throw ExitCode.failure
+                decoder.finish { replay.handle($0) }
+                try await replay.settle(with: store, cooldownSeconds: configuration.cooldownSeconds)
             }
-            decoder.finish { replay.handle($0) }
+            replay.finish()
+            try await replay.settle(with: store, cooldownSeconds: configuration.cooldownSeconds)
+            try await store.saveBaselines(Array(replay.detector.baselines.values))
+        } catch {
+            try? await store.close()
+            throw error
         }
-        replay.finish()
+        try await store.close()
+        replay.reportProgress(final: true)
     }
+}
+
+/// Proposes every alert: the store's atomic cooldown is the one that decides.
+struct AdmitEverything: CooldownPolicy {
+    mutating func admit(_ category: AnomalyCategory, at seconds: Int64) -> Bool { true }
 }
 
 /// The state of one replay: detector, parser, counts, output.
@@ -72,7 +97,8 @@ struct Replay {
     private var unparsed = 0
     private var undated = 0
     private var alerts = 0
-    private var output = ""
+    /// Alerts the detector proposed, waiting for the store's cooldown.
+    private var proposed: [Alert] = []
     private var lastTimestamp: Int64?
     private let started = ContinuousClock.now
     private var lastProgress = ContinuousClock.now
@@ -101,30 +127,36 @@ struct Replay {
         emit(detector.record(service: message.service ?? "", severity: severity, atNanoseconds: timestamp, text: text))
     }
 
+    /// Judges the last ticks after the final message.
     mutating func finish() {
         if let lastTimestamp { emit(detector.advance(toNanoseconds: lastTimestamp + detector.configuration.tickSeconds * 1_000_000_000)) }
-        flush()
-        reportProgress(final: true)
     }
 
     private mutating func emit(_ new: [Alert]) {
-        guard !new.isEmpty else { return }
-        alerts += new.count
-        for alert in new { output += alert.json + "\n" }
-        flush()
+        proposed += new
     }
 
-    private mutating func flush() {
-        guard !output.isEmpty else { return }
-        StandardOutput.write(Array(output.utf8))
-        output = ""
+    /// Puts the proposed alerts, in time order, through the store's cooldown; stores and prints
+    /// the ones it admits.
+    mutating func settle(with store: any VigilStore, cooldownSeconds: Int64) async throws {
+        var output = ""
+        for alert in proposed {
+            guard try await store.admitAlert(category: alert.category, at: alert.detectedAt, cooldownSeconds: cooldownSeconds) else {
+                continue
+            }
+            try await store.insertAlert(alert)
+            alerts += 1
+            output += alert.json + "\n"
+        }
+        proposed.removeAll()
+        if !output.isEmpty { StandardOutput.write(Array(output.utf8)) }
     }
 
     mutating func reportProgressIfDue() {
         if lastProgress.duration(to: .now) >= .seconds(1) { reportProgress(final: false) }
     }
 
-    private mutating func reportProgress(final: Bool) {
+    mutating func reportProgress(final: Bool) {
         lastProgress = .now
         let elapsed = started.duration(to: .now)
         let seconds = max(1e-9, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)

@@ -1,0 +1,57 @@
+/// The PostgreSQL schema (see ``SchemaMigration``): the same tables, keys and versions as
+/// ``SchemaMigration/sqlite``, in PostgreSQL types. JSON columns hold the same text as SQLite's
+/// (``StoredJSON``), so a value reads back byte for byte; `seq` gives `recentAlerts` the insert
+/// order SQLite gets from `rowid`.
+extension SchemaMigration {
+    static let postgres: [SchemaMigration] = [
+        SchemaMigration(
+            version: 1,
+            statements: [
+                """
+                CREATE TABLE baselines (
+                    scope TEXT NOT NULL,
+                    window_seconds BIGINT NOT NULL,
+                    error_rate DOUBLE PRECISION NOT NULL,
+                    volume DOUBLE PRECISION NOT NULL,
+                    service_count DOUBLE PRECISION NOT NULL,
+                    windows_observed BIGINT NOT NULL,
+                    last_window_end BIGINT,
+                    PRIMARY KEY (scope, window_seconds)
+                )
+                """,
+                """
+                CREATE TABLE cooldowns (
+                    category TEXT PRIMARY KEY,
+                    last_alert_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE alerts (
+                    anomaly_id TEXT PRIMARY KEY,
+                    seq BIGSERIAL NOT NULL,
+                    detected_at BIGINT NOT NULL,
+                    severity TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    affected_services TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    current_error_rate DOUBLE PRECISION NOT NULL,
+                    current_volume DOUBLE PRECISION NOT NULL,
+                    current_service_count DOUBLE PRECISION NOT NULL,
+                    baseline_error_rate DOUBLE PRECISION NOT NULL,
+                    baseline_volume DOUBLE PRECISION NOT NULL,
+                    baseline_service_count DOUBLE PRECISION NOT NULL,
+                    multiplier DOUBLE PRECISION,
+                    anomalies TEXT NOT NULL,
+                    sample_messages TEXT NOT NULL,
+                    root_cause TEXT,
+                    impact TEXT,
+                    recommended_actions TEXT NOT NULL,
+                    confidence DOUBLE PRECISION,
+                    analysis_source TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX alerts_detected_at ON alerts (detected_at DESC, seq DESC)",
+            ]
+        )
+    ]
+}

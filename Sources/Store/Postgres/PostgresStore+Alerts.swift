@@ -1,0 +1,64 @@
+import Detect
+import PostgresNIO
+
+extension PostgresStore {
+    /// Keeps the first copy on a repeated `anomaly_id` (see ``VigilStore/insertAlert(_:)``).
+    public func insertAlert(_ alert: Alert) async throws {
+        try await perform("insertAlert") {
+            let stored = try StoredAlert(alert)
+            // Values in `StoredAlert.columns` order.
+            try await client.query(
+                """
+                INSERT INTO alerts (\(unescaped: StoredAlert.columns.joined(separator: ", ")))
+                VALUES (
+                    \(alert.anomalyID), \(alert.detectedAt), \(alert.severity.rawValue), \(alert.category.rawValue),
+                    \(stored.affectedServicesJSON), \(alert.description),
+                    \(alert.current.errorRate), \(alert.current.volume), \(alert.current.serviceCount),
+                    \(alert.baseline.errorRate), \(alert.baseline.volume), \(alert.baseline.serviceCount),
+                    \(alert.multiplier), \(stored.anomaliesJSON), \(stored.sampleMessagesJSON),
+                    \(alert.rootCause), \(alert.impact), \(stored.recommendedActionsJSON), \(alert.confidence),
+                    \(alert.analysisSource)
+                )
+                ON CONFLICT (anomaly_id) DO NOTHING
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    public func updateAnalysis(
+        anomalyID: String,
+        rootCause: String?,
+        impact: String?,
+        recommendedActions: [String],
+        confidence: Double?,
+        source: String
+    ) async throws {
+        try await perform("updateAnalysis") {
+            let actions = try StoredJSON.encode(recommendedActions)
+            let updated = try await client.query(
+                """
+                UPDATE alerts
+                SET root_cause = \(rootCause), impact = \(impact), recommended_actions = \(actions),
+                    confidence = \(confidence), analysis_source = \(source)
+                WHERE anomaly_id = \(anomalyID)
+                RETURNING anomaly_id
+                """,
+                logger: logger
+            ).collect()
+            guard !updated.isEmpty else { throw StoreError.alertNotFound(anomalyID: anomalyID) }
+        }
+    }
+
+    /// Ties on `detected_at` go to the later insert (`seq`, a `BIGSERIAL`), as SQLite's `rowid`.
+    public func recentAlerts(limit: Int) async throws -> [Alert] {
+        guard limit > 0 else { return [] }
+        return try await perform("recentAlerts") {
+            let rows = try await client.query(
+                "SELECT * FROM alerts ORDER BY detected_at DESC, seq DESC LIMIT \(Int64(limit))",
+                logger: logger
+            ).collect()
+            return try rows.map { row throws(StoreError) in try StoredAlert.alert(from: PostgresRowReader(row, table: "alerts")) }
+        }
+    }
+}
