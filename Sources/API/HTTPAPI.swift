@@ -6,8 +6,10 @@ import Logging
 /// Vigil's HTTP interface. Today: `GET /health` and `GET /metrics`; the HTTP issue adds ingest,
 /// alerts and services.
 public enum HTTPAPI {
+    /// `moreMetrics` adds Prometheus text from other parts (detection, the store) to `/metrics`.
     public static func application(
-        receiver: Receiver, host: String, port: Int, logger: Logger
+        receiver: Receiver, host: String, port: Int, logger: Logger,
+        moreMetrics: @escaping @Sendable () async -> String = { "" }
     ) -> some ApplicationProtocol {
         let started = Date()
         let router = Router()
@@ -17,7 +19,7 @@ public enum HTTPAPI {
             return response(body, contentType: "application/json")
         }
         router.get("metrics") { _, _ -> Response in
-            response(PrometheusText.render(receiver.metrics()), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            response(PrometheusText.render(receiver.metrics()) + (await moreMetrics()), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         return Application(
             router: router,

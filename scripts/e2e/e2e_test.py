@@ -425,7 +425,7 @@ class VigilServer:
     """`vigil serve` on free loopback ports (UDP and TCP on 127.0.0.1 and [::1]) with a tap file."""
     name = "vigil"
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, extra: list[str] | None = None):
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.udp4, self.tcp4 = free_port(socket.AF_INET, socket.SOCK_DGRAM), free_port(socket.AF_INET, socket.SOCK_STREAM)
@@ -438,7 +438,7 @@ class VigilServer:
         self.tap_path = workdir / "tap.jsonl"
         self.base = f"http://127.0.0.1:{self.http}"
         argv = [VIGIL_BIN, "serve", *listen,
-                "--http", f"127.0.0.1:{self.http}", "--tap", self.tap_path,
+                "--http", f"127.0.0.1:{self.http}", "--tap", self.tap_path, *(extra or []),
                 *shlex.split(os.environ.get("VIGIL_E2E_EXTRA_ARGS", ""))]
         self.proc = Proc(argv, log_path=workdir / "vigil.log", cwd=workdir)
         self.tap = TapReader(self.tap_path)
@@ -1034,3 +1034,40 @@ def test_sigterm_flushes_the_tap_and_exits_zero(clients, tmp_path):
     assert status == 0, f"vigil serve exited with {status} on SIGTERM:\n{server.proc.output_tail()}"
     recs = [r for r in server.tap.poll() if r.get("app_name") == tag]
     assert_messages(recs, msgs=msgs, transport="tcp", peer=PEER4, format="rfc5424", service=tag)
+
+
+def test_live_detection_stores_an_error_spike_in_the_database(tmp_path):
+    """Detection while serving (short window and tick so the test is quick): steady traffic from
+    three services teaches the baselines, then one service fails half its requests; an
+    error_spike naming it is stored in the SQLite database given with --database."""
+    reason = serve_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    import sqlite3
+    database = tmp_path / "live.db"
+    server = VigilServer(tmp_path / "vigil-live", extra=["--tick", "1", "--window", "4", "--database", f"sqlite:{database}"])
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        start, i = time.time(), 0
+        stored = 0
+        while time.time() - start < 30 and stored == 0:
+            failing = time.time() - start > 12
+            for service in ("api", "db", "web"):
+                for _ in range(10):
+                    error = (failing and service == "api" and i % 2 == 0) or i % 100 == 0
+                    sender.sendto(f"<{11 if error else 14}>1 - h {service} - - - request {i}".encode(), ("127.0.0.1", server.udp4))
+                    i += 1
+            time.sleep(0.1)
+            stored = int(server.metrics().get("vigil_alerts_stored_total"))
+        assert stored >= 1, f"no alert stored after {i} messages:\n{server.proc.output_tail()}"
+    finally:
+        sender.close()
+        status = server.stop()
+    assert status == 0
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT category, affected_services, analysis_source FROM alerts").fetchall()
+        baselines = db.execute("SELECT COUNT(*) FROM baselines").fetchone()[0]
+    assert any(category == "error_spike" and "api" in json.loads(services) for category, services, _ in rows), rows
+    assert all(source == "pending" for _, _, source in rows)
+    assert baselines >= 1
+

@@ -61,11 +61,16 @@ public final class ShardSet: Sendable {
         for shard in shards { shard.queue.sync {} }
     }
 
-    /// The trailing-window counts of every service, read on each shard's queue.
-    public func serviceSnapshot() -> [(service: String, counts: SeverityCounts)] {
+    /// The trailing-window counts of every service, read on each shard's queue: the window
+    /// ending with tick `lastTick` (`[lastTick − window + 1, lastTick]`), or with each service's
+    /// newest tick when `nil`.
+    public func serviceSnapshot(endingAtTick lastTick: Int64? = nil) -> [(service: String, counts: SeverityCounts)] {
         shards.flatMap { shard in
             shard.queue.sync {
-                shard.state.counters.entries.map { (String(decoding: $0.name, as: UTF8.self), $0.counters.trailingWindow) }
+                shard.state.counters.entries.map { entry in
+                    let counts = lastTick.map { entry.counters.trailingWindow(endingAt: $0) } ?? entry.counters.trailingWindow
+                    return (String(decoding: entry.name, as: UTF8.self), counts)
+                }
             }
         }
     }

@@ -1,12 +1,15 @@
 import API
 import ArgumentParser
+import Detect
 import Foundation
 import Hummingbird
 import Ingest
 import Logging
+import Store
 import Syslog
 
-/// `vigil serve`: receive syslog over UDP and TCP, count per service, serve HTTP.
+/// `vigil serve`: receive syslog over UDP and TCP, count per service, detect anomalies on every
+/// tick, keep alerts and baselines in the database, serve HTTP.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -28,8 +31,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "HTTP address for /health and /metrics.")
     var http = "127.0.0.1:8000"
 
-    @Option(help: "Database URL (sqlite:PATH or postgres://…); env DATABASE_URL. Persistence arrives with the detection issue: accepted and checked, not used yet.")
+    @Option(help: "Database for baselines, cooldowns and alerts: sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB; env DATABASE_URL. Default: sqlite:./data/vigil.db.")
     var database: String?
+
+    @Option(help: "Detection window in seconds.")
+    var window = 300
+
+    @Option(help: "Detection tick in seconds: how often the trailing window is judged.")
+    var tick = 10
 
     @Option(name: .customLong("udp-threads"), help: "UDP receive threads (sockets) per address. Default: one per core.")
     var udpThreads = Receiver.coreCount
@@ -59,6 +68,9 @@ struct ServeCommand: AsyncParsableCommand {
     var tap: String?
 
     func validate() throws {
+        guard window > 0, tick > 0, window % tick == 0 else {
+            throw ValidationError("--window and --tick must be positive and the window a whole number of ticks")
+        }
         guard maxSize > 0, maxConnections > 0, idleTimeout >= 0, receiveBuffer > 0 else {
             throw ValidationError("--max-size, --max-connections and --receive-buffer must be positive, --idle-timeout not negative")
         }
@@ -79,7 +91,8 @@ struct ServeCommand: AsyncParsableCommand {
         let parser = SyslogParser(maxMessageSize: maxSize, timeZone: try LocalTimeZone.named(timezone))
 
         let tapWriter = try tap.map { try TapWriter(path: $0, parser: parser) }
-        let shardSet = ShardSet(configuration: .init(shardCount: shards), observer: tapWriter)
+        let shardSet = ShardSet(
+            configuration: .init(shardCount: shards, tickSeconds: tick, windowSeconds: window), observer: tapWriter)
         let receiver: Receiver
         do {
             receiver = try Receiver(
@@ -92,12 +105,31 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("cannot start the receiver", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
-        if database != nil || ProcessInfo.processInfo.environment["DATABASE_URL"] != nil {
-            logger.notice("--database is accepted but not used yet: alerts and baselines arrive with the detection issue")
+        // The database is opened before anything is received: a wrong URL or an unreachable
+        // server is a clear start-up error. Outages later are queued by the AlertWriter.
+        let store: any VigilStore
+        let baselines: [Baseline]
+        do {
+            let url = try DatabaseURL.resolve(argument: database, environment: ProcessInfo.processInfo.environment)
+            store = try await url.openStore()
+            baselines = try await store.loadBaselines(windowSeconds: Int64(window))
+            logger.info("database open", metadata: ["database": "\(url)", "baselines": "\(baselines.count)"])
+        } catch {
+            logger.critical("cannot open the database", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
         }
-        receiver.start()
+        var detectionConfiguration = DetectionConfiguration()
+        detectionConfiguration.windowSeconds = Int64(window)
+        detectionConfiguration.tickSeconds = Int64(tick)
+        let writer = AlertWriter(store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds, logger: logger)
+        let detection = LiveDetection(shards: shardSet, writer: writer, configuration: detectionConfiguration, logger: logger)
 
-        let app = HTTPAPI.application(receiver: receiver, host: httpAddress.host, port: Int(httpAddress.port), logger: logger)
+        receiver.start()
+        let detectionTask = Task { await detection.run(baselines: baselines) }
+
+        let app = HTTPAPI.application(
+            receiver: receiver, host: httpAddress.host, port: Int(httpAddress.port), logger: logger,
+            moreMetrics: { await detection.metrics() })
         var failure: Error?
         do {
             try await app.runService()  // until SIGTERM or SIGINT
@@ -105,8 +137,12 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("HTTP server failed", metadata: ["address": "\(http)", "error": "\(error)"])
             failure = error
         }
+        detectionTask.cancel()
+        await detectionTask.value
         receiver.stop()
         tapWriter?.close()
+        await writer.flush()
+        try? await store.close()
         let metrics = receiver.metrics()
         logger.info("stopped", metadata: [
             "received_udp": "\(metrics.received[.udp] ?? 0)", "received_tcp": "\(metrics.received[.tcp] ?? 0)",
