@@ -19,38 +19,25 @@ struct AnalyzeCommand: AsyncParsableCommand {
     @Argument(help: "Files to replay, in order (\"-\" is standard input).")
     var files: [String] = []
 
-    @Option(help: "Window in seconds.")
-    var window: Int64 = 300
-
-    @Option(help: "Tick in seconds: how often the trailing window is judged.")
-    var tick: Int64 = 10
-
-    @Option(help: "Database URL: sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB; env DATABASE_URL. Default: sqlite:./data/vigil.db.")
-    var database: String?
+    @OptionGroup var detection: DetectionOptions
 
     @Option(help: "Time zone of timestamps written without an offset (RFC 3164). Default: the system's.")
     var timezone: String?
 
     func validate() throws {
-        guard window > 0, tick > 0, window % tick == 0 else {
-            throw ValidationError("--window and --tick must be positive and the window a whole number of ticks")
-        }
         guard !files.isEmpty else { throw ValidationError("name at least one file to replay (\"-\" for standard input)") }
     }
 
     func run() async throws {
         let store: any VigilStore
         do {
-            let url = try DatabaseURL.resolve(argument: database, environment: ProcessInfo.processInfo.environment)
-            store = try await url.openStore()
+            store = try await detection.databaseURL().openStore()
         } catch {
             FileHandle.standardError.write(Data("vigil analyze: cannot open the database: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        var configuration = DetectionConfiguration()
-        configuration.windowSeconds = window
-        configuration.tickSeconds = tick
-        let baselines = try await store.loadBaselines(windowSeconds: window)
+        let configuration = detection.configuration
+        let baselines = try await store.loadBaselines(windowSeconds: configuration.windowSeconds)
         // The store's cooldown decides (atomically, across runs and processes), so the detector
         // proposes every alert.
         var replay = Replay(

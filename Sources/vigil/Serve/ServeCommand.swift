@@ -31,14 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "HTTP address for /health and /metrics.")
     var http = "127.0.0.1:8000"
 
-    @Option(help: "Database for baselines, cooldowns and alerts: sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB; env DATABASE_URL. Default: sqlite:./data/vigil.db.")
-    var database: String?
-
-    @Option(help: "Detection window in seconds.")
-    var window = 300
-
-    @Option(help: "Detection tick in seconds: how often the trailing window is judged.")
-    var tick = 10
+    @OptionGroup var detection: DetectionOptions
 
     @Option(name: .customLong("udp-threads"), help: "UDP receive threads (sockets) per address. Default: one per core.")
     var udpThreads = Receiver.coreCount
@@ -68,15 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
     var tap: String?
 
     func validate() throws {
-        guard window > 0, tick > 0, window % tick == 0 else {
-            throw ValidationError("--window and --tick must be positive and the window a whole number of ticks")
-        }
         guard maxSize > 0, maxConnections > 0, idleTimeout >= 0, receiveBuffer > 0 else {
             throw ValidationError("--max-size, --max-connections and --receive-buffer must be positive, --idle-timeout not negative")
-        }
-        if let url = database ?? ProcessInfo.processInfo.environment["DATABASE_URL"],
-           !(url.hasPrefix("sqlite:") || url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
-            throw ValidationError("--database must be sqlite:PATH, postgres://… or postgresql://…")
         }
     }
 
@@ -92,7 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
 
         let tapWriter = try tap.map { try TapWriter(path: $0, parser: parser) }
         let shardSet = ShardSet(
-            configuration: .init(shardCount: shards, tickSeconds: tick, windowSeconds: window), observer: tapWriter)
+            configuration: .init(shardCount: shards, tickSeconds: Int(detection.tick), windowSeconds: Int(detection.window)),
+            observer: tapWriter)
         let receiver: Receiver
         do {
             receiver = try Receiver(
@@ -110,17 +97,15 @@ struct ServeCommand: AsyncParsableCommand {
         let store: any VigilStore
         let baselines: [Baseline]
         do {
-            let url = try DatabaseURL.resolve(argument: database, environment: ProcessInfo.processInfo.environment)
+            let url = try detection.databaseURL()
             store = try await url.openStore()
-            baselines = try await store.loadBaselines(windowSeconds: Int64(window))
+            baselines = try await store.loadBaselines(windowSeconds: detection.window)
             logger.info("database open", metadata: ["database": "\(url)", "baselines": "\(baselines.count)"])
         } catch {
             logger.critical("cannot open the database", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
-        var detectionConfiguration = DetectionConfiguration()
-        detectionConfiguration.windowSeconds = Int64(window)
-        detectionConfiguration.tickSeconds = Int64(tick)
+        let detectionConfiguration = detection.configuration
         let writer = AlertWriter(store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds, logger: logger)
         let detection = LiveDetection(shards: shardSet, writer: writer, configuration: detectionConfiguration, logger: logger)
 
