@@ -4,34 +4,30 @@ extension Alert {
     public var json: String {
         var out = JSONText()
         out.open()
-        do {
-            out.field("anomaly_id", anomalyID)
-            out.field("detected_at", detectedAtRFC3339)
-            out.field("severity", severity.rawValue)
-            out.field("category", category.rawValue)
-            out.field("affected_services", affectedServices)
-            out.field("description", description)
-            out.key("metrics")
-            out.open()
-            do {
-                out.key("current")
-                out.metrics(current)
-                out.key("baseline")
-                out.metrics(baseline)
-                out.field("multiplier", multiplier)
-                if category == .serviceChange {
-                    out.field("appeared_services", anomalies.flatMap(\.appearedServices))
-                    out.field("vanished_services", anomalies.flatMap(\.vanishedServices))
-                }
-            }
-            out.close()
-            out.field("sample_messages", sampleMessages)
-            out.field("root_cause", rootCause)
-            out.field("impact", impact)
-            out.field("recommended_actions", recommendedActions)
-            out.field("confidence", confidence)
-            out.field("analysis_source", analysisSource)
+        out.field("anomaly_id", anomalyID)
+        out.field("detected_at", detectedAtRFC3339)
+        out.field("severity", severity.rawValue)
+        out.field("category", category.rawValue)
+        out.field("affected_services", affectedServices)
+        out.field("description", description)
+        out.key("metrics")
+        out.open()
+        out.key("current")
+        out.metrics(current)
+        out.key("baseline")
+        out.metrics(baseline)
+        out.field("multiplier", multiplier)
+        if category == .serviceChange {
+            out.field("appeared_services", anomalies.flatMap(\.appearedServices))
+            out.field("vanished_services", anomalies.flatMap(\.vanishedServices))
         }
+        out.close()
+        out.field("sample_messages", sampleMessages)
+        out.field("root_cause", rootCause)
+        out.field("impact", impact)
+        out.field("recommended_actions", recommendedActions)
+        out.field("confidence", confidence)
+        out.field("analysis_source", analysisSource)
         out.close()
         return out.text
     }

@@ -1,6 +1,5 @@
 import Detect
 import Ingest
-import Logging
 import Synchronization
 
 /// Detection while serving: on every tick boundary of the wall clock, the shards' counts over
@@ -11,15 +10,13 @@ final class LiveDetection: Sendable {
     private let shards: ShardSet
     private let writer: AlertWriter
     private let configuration: DetectionConfiguration
-    private let logger: Logger
     private let alertsProposed = Atomic<Int>(0)
     private let ticksEvaluated = Atomic<Int>(0)
 
-    init(shards: ShardSet, writer: AlertWriter, configuration: DetectionConfiguration, logger: Logger) {
+    init(shards: ShardSet, writer: AlertWriter, configuration: DetectionConfiguration) {
         self.shards = shards
         self.writer = writer
         self.configuration = configuration
-        self.logger = logger
     }
 
     /// Ticks until the task is cancelled. `baselines` come from the store (the previous run).

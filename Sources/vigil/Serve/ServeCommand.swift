@@ -107,7 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let detectionConfiguration = detection.configuration
         let writer = AlertWriter(store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds, logger: logger)
-        let detection = LiveDetection(shards: shardSet, writer: writer, configuration: detectionConfiguration, logger: logger)
+        let detection = LiveDetection(shards: shardSet, writer: writer, configuration: detectionConfiguration)
 
         receiver.start()
         let detectionTask = Task { await detection.run(baselines: baselines) }
