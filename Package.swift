@@ -23,7 +23,9 @@ let package = Package(
         // it is the hot path and the part every other module builds on.
         .target(name: "Syslog"),
         // Per-service window counters, baselines, rules (the receiver feeds the counters).
-        .target(name: "Detect", dependencies: ["Syslog"]),
+        // Streaming template mining: message shapes per service. No dependencies, like the parser.
+        .target(name: "Patterns"),
+        .target(name: "Detect", dependencies: ["Syslog", "Patterns"]),
         // Baselines, cooldowns and alerts behind one protocol: SQLite (the embedded default) and PostgreSQL.
         .target(
             name: "Store",

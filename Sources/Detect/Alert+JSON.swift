@@ -23,6 +23,8 @@ extension Alert {
         }
         out.close()
         out.field("sample_messages", sampleMessages)
+        out.key("samples")
+        out.array(samples) { out, sample in out.sample(sample) }
         out.field("root_cause", rootCause)
         out.field("impact", impact)
         out.field("recommended_actions", recommendedActions)
@@ -71,6 +73,27 @@ struct JSONText {
         key(name)
         text += "[" + values.map(Self.quoted).joined(separator: ",") + "]"
         needsComma = true
+    }
+
+    mutating func array<Element>(_ elements: [Element], _ write: (inout JSONText, Element) -> Void) {
+        if needsComma { text += "," }
+        text += "["
+        needsComma = false
+        for element in elements { write(&self, element) }
+        text += "]"
+        needsComma = true
+    }
+
+    mutating func sample(_ sample: TemplateSample) {
+        open()
+        field("service", sample.service)
+        field("template_id", sample.templateID)
+        field("template", sample.template)
+        field("count", Double(sample.count))
+        field("example", sample.example)
+        field("first_seen", Alert.rfc3339(seconds: sample.firstSeen))
+        field("severity", Double(sample.severity))
+        close()
     }
 
     mutating func metrics(_ metrics: ScopeMetrics) {

@@ -23,6 +23,9 @@ public struct Alert: Sendable, Hashable {
     /// Up to ``DetectionConfiguration/maximumSamples`` recent messages of the affected services,
     /// errors first.
     public var sampleMessages: [String]
+    /// The top message templates of the affected services (a `new_pattern` alert's new templates
+    /// first): shape, count in the window, an example, first seen.
+    public var samples: [TemplateSample] = []
     public var rootCause: String?
     public var impact: String?
     public var recommendedActions: [String]
@@ -70,8 +73,11 @@ public struct Alert: Sendable, Hashable {
     }
 
     /// `detected_at` as RFC 3339 UTC, e.g. `2024-01-15T10:30:45.000000Z`.
-    public var detectedAtRFC3339: String {
-        SyslogTimestamp(nanosecondsSinceEpoch: detectedAt * 1_000_000_000, utcOffsetSeconds: 0, hasExplicitOffset: true)
+    public var detectedAtRFC3339: String { Self.rfc3339(seconds: detectedAt) }
+
+    /// Seconds since the epoch as RFC 3339 UTC.
+    public static func rfc3339(seconds: Int64) -> String {
+        SyslogTimestamp(nanosecondsSinceEpoch: seconds * 1_000_000_000, utcOffsetSeconds: 0, hasExplicitOffset: true)
             .rfc3339UTC
     }
 

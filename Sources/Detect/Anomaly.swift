@@ -19,7 +19,8 @@ public enum AnomalyCategory: String, Sendable, Hashable, CaseIterable {
     case errorSpike = "error_spike"
     case volumeSpike = "volume_spike"
     case serviceChange = "service_change"
-    /// Reserved: an error-level template never seen before, appearing repeatedly (a later issue).
+    /// An error-level message template never seen before (or not for a long time), appearing
+    /// repeatedly.
     case newPattern = "new_pattern"
 }
 
@@ -41,6 +42,8 @@ public struct Anomaly: Sendable, Hashable {
     /// the reverse.
     public var appearedServices: [String]
     public var vanishedServices: [String]
+    /// For `new_pattern`: the template that appeared.
+    public var pattern: TemplateSample?
     public var description: String
 
     public init(
@@ -53,6 +56,7 @@ public struct Anomaly: Sendable, Hashable {
         multiplier: Double?,
         appearedServices: [String] = [],
         vanishedServices: [String] = [],
+        pattern: TemplateSample? = nil,
         description: String
     ) {
         self.category = category
@@ -64,6 +68,7 @@ public struct Anomaly: Sendable, Hashable {
         self.multiplier = multiplier
         self.appearedServices = appearedServices
         self.vanishedServices = vanishedServices
+        self.pattern = pattern
         self.description = description
     }
 }

@@ -30,8 +30,15 @@ public struct DetectionConfiguration: Sendable, Hashable {
     public var serviceChangeThreshold: Double
     /// After an alert of a category, further alerts of that category are suppressed this long.
     public var cooldownSeconds: Int64
-    /// At most this many sample messages are attached to an alert.
+    /// At most this many sample messages (and templates) are attached to an alert.
     public var maximumSamples: Int
+    /// `new_pattern` fires when a novel error-level template occurs at least this often within
+    /// its first window.
+    public var newPatternMinimumCount: Int
+    /// A template silent this long counts as novel again when it returns.
+    public var patternRediscoverySeconds: Int64
+    /// Templates kept per service; the least recently seen are evicted (and counted) beyond it.
+    public var maximumTemplatesPerService: Int
 
     public init(
         windowSeconds: Int64 = 300,
@@ -46,7 +53,10 @@ public struct DetectionConfiguration: Sendable, Hashable {
         volumeSpikeMultiplier: Double = 3,
         serviceChangeThreshold: Double = 3,
         cooldownSeconds: Int64 = 900,
-        maximumSamples: Int = 10
+        maximumSamples: Int = 10,
+        newPatternMinimumCount: Int = 5,
+        patternRediscoverySeconds: Int64 = 7 * 86_400,
+        maximumTemplatesPerService: Int = 1000
     ) {
         precondition(tickSeconds > 0 && windowSeconds >= tickSeconds, "a window holds at least one tick")
         precondition(windowSeconds % tickSeconds == 0, "a window is a whole number of ticks")
@@ -63,6 +73,9 @@ public struct DetectionConfiguration: Sendable, Hashable {
         self.serviceChangeThreshold = serviceChangeThreshold
         self.cooldownSeconds = cooldownSeconds
         self.maximumSamples = maximumSamples
+        self.newPatternMinimumCount = max(1, newPatternMinimumCount)
+        self.patternRediscoverySeconds = max(1, patternRediscoverySeconds)
+        self.maximumTemplatesPerService = max(1, maximumTemplatesPerService)
     }
 
     /// Ticks per window: the number of buckets in each service's ``WindowCounters``.

@@ -22,6 +22,10 @@ public struct Detector: Sendable {
     public var baselines: [Scope: Baseline]
     public var cooldown: any CooldownPolicy
     public var samples: SampleMessages
+    /// The replay's templates (live, the shards mine and pass a ``TemplateWindow`` per tick).
+    public var templates: TemplateTracker
+    /// Novel templates already reported, with the start of their episode: one anomaly each.
+    private var announcedPatterns: [String: Int64] = [:]
     /// Start (seconds) of the time this detector has watched; windows before it are not judged
     /// and not learned from.
     public private(set) var observedSince: Int64?
@@ -49,6 +53,7 @@ public struct Detector: Sendable {
         self.samples = SampleMessages(capacity: configuration.maximumSamples)
         self.observedSince = observingSince
         self.counters = ServiceCounters(bucketCount: configuration.ticksPerWindow)
+        self.templates = TemplateTracker(configuration: .init(detection: configuration))
     }
 
     // MARK: Live
@@ -66,7 +71,9 @@ public struct Detector: Sendable {
     /// `now` is the first tick at or after a window boundary, learns the window just completed
     /// (which `window` then is — exactly when `now` is on the boundary). Returns the alerts the
     /// cooldown admits, at most one per category.
-    public mutating func evaluate(at now: Int64, window stats: WindowStats) -> [Alert] {
+    public mutating func evaluate(at now: Int64, window stats: WindowStats, templates window: TemplateWindow = .init())
+        -> [Alert]
+    {
         let observedSince = self.observedSince ?? now
         self.observedSince = observedSince
         for (service, counts) in stats.services where counts.total > 0 && firstSeen[service] == nil {
@@ -81,7 +88,10 @@ public struct Detector: Sendable {
                 previousServices: previousWindowServices,
                 configuration: configuration
             )
-            alerts = admit(anomalies, at: now)
+            let patterns = Rules.newPatterns(
+                window, stats: stats, baselines: baselines, observedSince: observedSince, configuration: configuration
+            ).filter { announce($0, until: now) }
+            alerts = admit(anomalies + patterns, templates: window, at: now)
         }
 
         let windowEnd = Self.floorDiv(now, configuration.windowSeconds) * configuration.windowSeconds
@@ -90,6 +100,8 @@ public struct Detector: Sendable {
             if windowStart >= observedSince { learn(stats, windowStart: windowStart, windowEnd: windowEnd) }
             lastCompletedWindowEnd = windowEnd
             previousWindowServices = stats.activeServices
+            announcedPatterns = announcedPatterns.filter { $0.value > windowEnd - 2 * configuration.windowSeconds }
+            templates.prune(notSeenSince: windowEnd - configuration.windowSeconds)
         }
         return alerts
     }
@@ -99,15 +111,22 @@ public struct Detector: Sendable {
     /// Counts one replayed message and first evaluates every tick its timestamp closes.
     /// `severity` is the syslog severity 0…7; `text`, when given, may be shown as a sample.
     /// A message older than the open tick is still counted if its tick is in the window.
-    public mutating func record(service: String, severity: Int, atNanoseconds nanoseconds: Int64, text: String? = nil)
-        -> [Alert]
-    {
+    /// `message`, when given, is mined for templates (its MSG part, without the syslog header).
+    public mutating func record(
+        service: String, severity: Int, atNanoseconds nanoseconds: Int64, text: String? = nil,
+        message: UnsafeRawBufferPointer? = nil
+    ) -> [Alert] {
         let alerts = advance(toNanoseconds: nanoseconds)
-        let tick = Self.floorDiv(Self.floorDiv(nanoseconds, 1_000_000_000), configuration.tickSeconds)
+        let seconds = Self.floorDiv(nanoseconds, 1_000_000_000)
+        let tick = Self.floorDiv(seconds, configuration.tickSeconds)
         var name = service
         name.withUTF8 { bytes in
             let raw = UnsafeRawBufferPointer(bytes)
-            counters.record(service: raw, hash: ServiceCounters.hash(raw), severity: severity, at: tick)
+            let hash = ServiceCounters.hash(raw)
+            counters.record(service: raw, hash: hash, severity: severity, at: tick)
+            if let message {
+                templates.record(service: raw, hash: hash, message: message, severity: severity, atSeconds: seconds)
+            }
         }
         if let text { samples.note(service: service, severity: severity, text: text) }
         return alerts
@@ -131,8 +150,9 @@ public struct Detector: Sendable {
                 open = tick - 1
             }
             let stats = replayStats(endingAt: open)
+            let window = templates.window(endingAtTick: open)
             open += 1
-            alerts += evaluate(at: open * configuration.tickSeconds, window: stats)
+            alerts += evaluate(at: open * configuration.tickSeconds, window: stats, templates: window)
         }
         replayTick = open
         return alerts
@@ -169,7 +189,7 @@ public struct Detector: Sendable {
     }
 
     /// Groups anomalies by category and lets the cooldown decide which become alerts.
-    private mutating func admit(_ anomalies: [Anomaly], at now: Int64) -> [Alert] {
+    private mutating func admit(_ anomalies: [Anomaly], templates: TemplateWindow, at now: Int64) -> [Alert] {
         var alerts: [Alert] = []
         for category in AnomalyCategory.allCases {
             let ofCategory = anomalies.filter { $0.category == category }
@@ -177,10 +197,48 @@ public struct Detector: Sendable {
             guard var alert = Alert.grouping(ofCategory, id: ids.next(at: now), detectedAt: now, samples: []) else {
                 continue
             }
+            alert.samples = Self.templateSamples(for: alert, from: templates, limit: configuration.maximumSamples)
             alert.sampleMessages = samples.samples(for: alert.affectedServices, limit: configuration.maximumSamples)
+            if alert.sampleMessages.isEmpty { alert.sampleMessages = alert.samples.map(\.example) }
             alerts.append(alert)
         }
         return alerts
+    }
+
+    /// Whether a `new_pattern` anomaly is reported now: once per template and novel episode.
+    private mutating func announce(_ anomaly: Anomaly, until now: Int64) -> Bool {
+        guard let pattern = anomaly.pattern else { return true }
+        let key = pattern.service + "\u{0}" + pattern.templateID
+        let since = now
+        if announcedPatterns[key] != nil { return false }
+        announcedPatterns[key] = since
+        return true
+    }
+
+    /// An alert's samples: the templates of its `new_pattern` anomalies first, then the affected
+    /// services' top templates (error level first, most frequent first), services taking turns.
+    static func templateSamples(for alert: Alert, from window: TemplateWindow, limit: Int) -> [TemplateSample] {
+        var result = alert.anomalies.compactMap(\.pattern)
+        let names = alert.affectedServices.isEmpty ? window.top.keys.sorted() : alert.affectedServices
+        let lists = names.map { window.top[$0] ?? [] }
+        var index = 0
+        while result.count < limit, lists.contains(where: { index < $0.count }) {
+            for list in lists where index < list.count && result.count < limit
+                && !result.contains(where: { $0.templateID == list[index].templateID && $0.service == list[index].service })
+            {
+                result.append(list[index])
+            }
+            index += 1
+        }
+        if alert.affectedServices.isEmpty {
+            result.sort { ($0.isError ? 0 : 1, -$0.count) < ($1.isError ? 0 : 1, -$1.count) }
+        }
+        return Array(result.prefix(limit))
+    }
+
+    static func floorMod(_ value: Int64, _ divisor: Int64) -> Int64 {
+        let remainder = value % divisor
+        return remainder < 0 ? remainder + divisor : remainder
     }
 
     static func floorDiv(_ value: Int64, _ divisor: Int64) -> Int64 {

@@ -18,6 +18,13 @@ public protocol VigilStore: Sendable {
     /// Inserts or replaces each baseline, keyed by (scope, window size), all in one transaction.
     func saveBaselines(_ baselines: [Baseline]) async throws
 
+    /// Every saved message template, for the miners to restore: a template keeps its id across
+    /// restarts, and a restart does not take known templates for new ones.
+    func loadTemplates() async throws -> [PersistentTemplate]
+
+    /// Inserts or replaces each template, keyed by (service, template id), all in one transaction.
+    func saveTemplates(_ templates: [PersistentTemplate]) async throws
+
     /// The cooldown's check-and-set as one atomic conditional write: records `seconds` as the
     /// category's last alert time and returns `true` when no alert of `category` was admitted in
     /// the `cooldownSeconds` before it (at exactly `last + cooldownSeconds` the cooldown is over,

@@ -52,6 +52,25 @@ extension SchemaMigration {
                 """,
                 "CREATE INDEX alerts_detected_at ON alerts (detected_at DESC, seq DESC)",
             ]
-        )
+        ),
+        SchemaMigration(
+            version: 3,
+            statements: [
+                """
+                CREATE TABLE templates (
+                    service TEXT NOT NULL,
+                    template_id TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    count BIGINT NOT NULL,
+                    first_seen BIGINT NOT NULL,
+                    last_seen BIGINT NOT NULL,
+                    severity BIGINT NOT NULL,
+                    example TEXT NOT NULL,
+                    PRIMARY KEY (service, template_id)
+                )
+                """,
+                "ALTER TABLE alerts ADD COLUMN samples TEXT NOT NULL DEFAULT '[]'",
+            ]
+        ),
     ]
 }

@@ -15,7 +15,7 @@ extension PostgresStore {
                     \(stored.affectedServicesJSON), \(alert.description),
                     \(alert.current.errorRate), \(alert.current.volume), \(alert.current.serviceCount),
                     \(alert.baseline.errorRate), \(alert.baseline.volume), \(alert.baseline.serviceCount),
-                    \(alert.multiplier), \(stored.anomaliesJSON), \(stored.sampleMessagesJSON),
+                    \(alert.multiplier), \(stored.anomaliesJSON), \(stored.sampleMessagesJSON), \(stored.samplesJSON),
                     \(alert.rootCause), \(alert.impact), \(stored.recommendedActionsJSON), \(alert.confidence),
                     \(alert.analysisSource)
                 )

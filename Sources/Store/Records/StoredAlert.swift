@@ -8,7 +8,7 @@ struct StoredAlert {
         "anomaly_id", "detected_at", "severity", "category", "affected_services", "description",
         "current_error_rate", "current_volume", "current_service_count",
         "baseline_error_rate", "baseline_volume", "baseline_service_count",
-        "multiplier", "anomalies", "sample_messages",
+        "multiplier", "anomalies", "sample_messages", "samples",
         "root_cause", "impact", "recommended_actions", "confidence", "analysis_source",
     ]
 
@@ -16,6 +16,7 @@ struct StoredAlert {
     var affectedServicesJSON: String
     var anomaliesJSON: String
     var sampleMessagesJSON: String
+    var samplesJSON: String
     var recommendedActionsJSON: String
 
     init(_ alert: Alert) throws {
@@ -23,6 +24,7 @@ struct StoredAlert {
         affectedServicesJSON = try StoredJSON.encode(alert.affectedServices)
         anomaliesJSON = try StoredJSON.encode(alert.anomalies.map(AnomalyRecord.init))
         sampleMessagesJSON = try StoredJSON.encode(alert.sampleMessages)
+        samplesJSON = try StoredJSON.encode(alert.samples.map(TemplateSampleRecord.init))
         recommendedActionsJSON = try StoredJSON.encode(alert.recommendedActions)
     }
 
@@ -40,7 +42,7 @@ struct StoredAlert {
             guard let anomaly = record.anomaly else { throw reader.failure("anomalies", "unknown category, severity or scope") }
             anomalies.append(anomaly)
         }
-        return Alert(
+        var alert = Alert(
             anomalyID: reader.key,
             detectedAt: try reader.int64("detected_at"),
             severity: severity,
@@ -66,6 +68,8 @@ struct StoredAlert {
             confidence: try reader.optionalDouble("confidence"),
             analysisSource: try reader.string("analysis_source")
         )
+        alert.samples = try reader.json("samples", as: [TemplateSampleRecord].self).map(\.sample)
+        return alert
     }
 }
 

@@ -47,6 +47,8 @@ struct AnomalyRecord: Codable, Hashable {
     var multiplier: Double?
     var appearedServices: [String]
     var vanishedServices: [String]
+    /// Absent in rows written before templates existed (decodes as nil).
+    var pattern: TemplateSampleRecord?
     var description: String
 
     init(_ anomaly: Anomaly) {
@@ -59,6 +61,7 @@ struct AnomalyRecord: Codable, Hashable {
         multiplier = anomaly.multiplier
         appearedServices = anomaly.appearedServices
         vanishedServices = anomaly.vanishedServices
+        pattern = anomaly.pattern.map(TemplateSampleRecord.init)
         description = anomaly.description
     }
 
@@ -79,7 +82,36 @@ struct AnomalyRecord: Codable, Hashable {
             multiplier: multiplier,
             appearedServices: appearedServices,
             vanishedServices: vanishedServices,
+            pattern: pattern?.sample,
             description: description
         )
+    }
+}
+
+/// One ``TemplateSample`` of an alert (its top templates), and the pattern of a `new_pattern`
+/// anomaly.
+struct TemplateSampleRecord: Codable, Hashable {
+    var service: String
+    var templateId: String
+    var template: String
+    var count: Int
+    var example: String
+    var firstSeen: Int64
+    var severity: Int
+
+    init(_ sample: TemplateSample) {
+        service = sample.service
+        templateId = sample.templateID
+        template = sample.template
+        count = sample.count
+        example = sample.example
+        firstSeen = sample.firstSeen
+        severity = sample.severity
+    }
+
+    var sample: TemplateSample {
+        TemplateSample(
+            service: service, templateID: templateId, template: template, count: count, example: example,
+            firstSeen: firstSeen, severity: severity)
     }
 }

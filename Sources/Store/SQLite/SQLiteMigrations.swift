@@ -51,6 +51,26 @@ extension SchemaMigration {
                 """,
                 "CREATE INDEX alerts_detected_at ON alerts (detected_at DESC)",
             ]
-        )
+        ),
+        // Message templates per service (stable ids across restarts) and each alert's top templates.
+        SchemaMigration(
+            version: 3,
+            statements: [
+                """
+                CREATE TABLE templates (
+                    service TEXT NOT NULL,
+                    template_id TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    first_seen INTEGER NOT NULL,
+                    last_seen INTEGER NOT NULL,
+                    severity INTEGER NOT NULL,
+                    example TEXT NOT NULL,
+                    PRIMARY KEY (service, template_id)
+                )
+                """,
+                "ALTER TABLE alerts ADD COLUMN samples TEXT NOT NULL DEFAULT '[]'",
+            ]
+        ),
     ]
 }

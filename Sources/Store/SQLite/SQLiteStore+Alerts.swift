@@ -12,9 +12,9 @@ extension SQLiteStore {
                     anomaly_id, detected_at, severity, category, affected_services, description,
                     current_error_rate, current_volume, current_service_count,
                     baseline_error_rate, baseline_volume, baseline_service_count,
-                    multiplier, anomalies, sample_messages,
+                    multiplier, anomalies, sample_messages, samples,
                     root_cause, impact, recommended_actions, confidence, analysis_source
-                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (anomaly_id) DO NOTHING
                 """,
                 [
@@ -33,6 +33,7 @@ extension SQLiteStore {
                     .optional(alert.multiplier),
                     .text(stored.anomaliesJSON),
                     .text(stored.sampleMessagesJSON),
+                    .text(stored.samplesJSON),
                     .optional(alert.rootCause),
                     .optional(alert.impact),
                     .text(stored.recommendedActionsJSON),

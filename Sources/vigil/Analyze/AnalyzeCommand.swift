@@ -43,6 +43,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
         var replay = Replay(
             detector: Detector(configuration: configuration, cooldown: AdmitEverything(), baselines: baselines),
             parser: SyslogParser(timeZone: try LocalTimeZone.named(timezone)))
+        // Templates a previous run saved keep their ids and are not taken for new ones.
+        replay.detector.templates.restore(try await store.loadTemplates())
         var reader = FileChunkReader()
         do {
             for path in files {
@@ -62,6 +64,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
             replay.finish()
             try await replay.settle(with: store, cooldownSeconds: configuration.cooldownSeconds)
             try await store.saveBaselines(Array(replay.detector.baselines.values))
+            try await store.saveTemplates(replay.detector.templates.persistentTemplates)
         } catch {
             try? await store.close()
             throw error
@@ -111,7 +114,9 @@ struct Replay {
         let severity = message.priority.severity
         // Only error-level text is kept as samples: making a String of every message would cost more than detecting.
         let text = severity <= 3 ? message.message : nil
-        emit(detector.record(service: message.service ?? "", severity: severity, atNanoseconds: timestamp, text: text))
+        emit(detector.record(
+            service: message.service ?? "", severity: severity, atNanoseconds: timestamp, text: text,
+            message: message.view(message.messageRange)))
     }
 
     /// Judges the last ticks after the final message.
