@@ -14,6 +14,7 @@ struct PostgresStoreTests {
     @Test func manyRacingTasksOnTwoStoresAdmitExactlyOne() async throws { try await StoreContract.manyRacingTasksOnTwoStoresAdmitExactlyOne(.postgres) }
     @Test func migratingAgainKeepsTheData() async throws { try await StoreContract.migratingAgainKeepsTheData(.postgres) }
     @Test func baselinesRoundTripAndUpsert() async throws { try await StoreContract.baselinesRoundTripAndUpsert(.postgres) }
+    @Test func templatesRoundTripAndUpsert() async throws { try await StoreContract.templatesRoundTripAndUpsert(.postgres) }
     @Test func alertsComeBackWholeNewestFirstUpToTheLimit() async throws { try await StoreContract.alertsComeBackWholeNewestFirstUpToTheLimit(.postgres) }
     @Test func updateAnalysisFillsTheAnalysisFields() async throws { try await StoreContract.updateAnalysisFillsTheAnalysisFields(.postgres) }
     @Test func concurrentOperationsOnOneStoreDoNotInterleaveTransactions() async throws { try await StoreContract.concurrentOperationsOnOneStoreDoNotInterleaveTransactions(.postgres) }
@@ -29,7 +30,7 @@ struct PostgresStoreTests {
             }
             for store in stores { try await store.close() }
             let versions = try await PostgresTestServer.column("SELECT version::text FROM schema_migrations", in: database)
-            #expect(versions == ["1"])
+            #expect(versions == SchemaMigration.postgres.map { String($0.version) })
         }
     }
 
@@ -39,7 +40,7 @@ struct PostgresStoreTests {
             _ = try await PostgresTestServer.column(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0) RETURNING version::text", in: database
             )
-            await #expect(throws: StoreError.schemaTooNew(found: 99, known: 1)) { _ = try await database.openStore() }
+            await #expect(throws: StoreError.schemaTooNew(found: 99, known: SchemaMigration.postgres.latestVersion)) { _ = try await database.openStore() }
         }
     }
 

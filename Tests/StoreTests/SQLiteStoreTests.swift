@@ -12,6 +12,7 @@ import Testing
     @Test func manyRacingTasksOnTwoStoresAdmitExactlyOne() async throws { try await StoreContract.manyRacingTasksOnTwoStoresAdmitExactlyOne(.sqlite) }
     @Test func migratingAgainKeepsTheData() async throws { try await StoreContract.migratingAgainKeepsTheData(.sqlite) }
     @Test func baselinesRoundTripAndUpsert() async throws { try await StoreContract.baselinesRoundTripAndUpsert(.sqlite) }
+    @Test func templatesRoundTripAndUpsert() async throws { try await StoreContract.templatesRoundTripAndUpsert(.sqlite) }
     @Test func alertsComeBackWholeNewestFirstUpToTheLimit() async throws { try await StoreContract.alertsComeBackWholeNewestFirstUpToTheLimit(.sqlite) }
     @Test func updateAnalysisFillsTheAnalysisFields() async throws { try await StoreContract.updateAnalysisFillsTheAnalysisFields(.sqlite) }
     @Test func concurrentOperationsOnOneStoreDoNotInterleaveTransactions() async throws { try await StoreContract.concurrentOperationsOnOneStoreDoNotInterleaveTransactions(.sqlite) }
@@ -25,12 +26,11 @@ import Testing
                 try await store.migrate()
                 try await store.saveBaselines([Baseline(scope: .overall, windowSeconds: 300, volume: 10, windowsObserved: 1)])
             }
-            // A second process start: migrating again keeps the data and records version 1 once.
+            // A second process start: migrating again keeps the data and records each version once.
             try await withStore(at: path) { store throws in
                 try await store.migrate()
                 let versions: [SQLiteRow] = try await store.connection.query("SELECT version FROM schema_migrations")
-                #expect(versions.count == 1)
-                #expect(versions.first?.column("version")?.integer == 1)
+                #expect(versions.compactMap { $0.column("version")?.integer } == SchemaMigration.sqlite.map(\.version))
                 #expect(try await store.loadBaselines(windowSeconds: 300).count == 1)
                 let mode: [SQLiteRow] = try await store.connection.query("PRAGMA journal_mode")
                 #expect(mode.first?.column("journal_mode")?.string == "wal")
@@ -42,7 +42,7 @@ import Testing
         try await withTemporaryDatabasePath { path throws in
             try await withStore(at: path) { store throws in
                 let _: [SQLiteRow] = try await store.connection.query("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)")
-                await #expect(throws: StoreError.schemaTooNew(found: 99, known: 1)) { try await store.migrate() }
+                await #expect(throws: StoreError.schemaTooNew(found: 99, known: SchemaMigration.sqlite.latestVersion)) { try await store.migrate() }
             }
         }
     }

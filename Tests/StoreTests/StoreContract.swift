@@ -117,7 +117,7 @@ enum StoreContract {
                     sampleAlert(id: "anom_20240115_103000_1", detectedAt: 1_705_314_600),
                     sampleAlert(id: "anom_20240115_104500_1", detectedAt: 1_705_315_500, category: .volumeSpike),
                     sampleAlert(id: "anom_20240115_104500_2", detectedAt: 1_705_315_500, category: .serviceChange),
-                    sampleAlert(id: "anom_20240115_101500_1", detectedAt: 1_705_313_700),
+                    sampleAlert(id: "anom_20240115_101500_1", detectedAt: 1_705_313_700, category: .newPattern),
                 ]
                 for alert in alerts { try await store.insertAlert(alert) }
                 // A retried write keeps the first copy.

@@ -53,6 +53,11 @@ enum StoreBackend: Sendable {
     }
 }
 
+/// A template sample with text that needs escaping in JSON.
+let sampleTemplate = TemplateSample(
+    service: "payments", templateID: "00ff00ff00ff00ff", template: "charge <*> failed: \"card declined\"", count: 42,
+    example: "charge 991 failed: \"card declined\"", firstSeen: 1_705_314_000, severity: 3)
+
 func sampleAlert(id: String, detectedAt: Int64, category: AnomalyCategory = .errorSpike) -> Alert {
     let anomaly = Anomaly(
         category: category,
@@ -64,9 +69,10 @@ func sampleAlert(id: String, detectedAt: Int64, category: AnomalyCategory = .err
         multiplier: 30,
         appearedServices: ["new-svc"],
         vanishedServices: [],
+        pattern: category == .newPattern ? sampleTemplate : nil,
         description: "payments error rate 30.0% (30.0× baseline 1.0%)"
     )
-    return Alert(
+    var alert = Alert(
         anomalyID: id,
         detectedAt: detectedAt,
         severity: .high,
@@ -79,4 +85,6 @@ func sampleAlert(id: String, detectedAt: Int64, category: AnomalyCategory = .err
         anomalies: [anomaly],
         sampleMessages: ["<11>1 2024-01-15T10:30:45Z host payments - - - timeout/connect", "ünïcödé"]
     )
+    alert.samples = [sampleTemplate]
+    return alert
 }

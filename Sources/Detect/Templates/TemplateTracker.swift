@@ -67,10 +67,10 @@ public struct TemplateTracker: Sendable {
         self.configuration = configuration
     }
 
-    /// Templates known across all services.
-    public var templateCount: Int { services.values.reduce(0) { $0 + $1.entries.count } }
+    /// Templates tracked across all services.
+    public private(set) var templateCount = 0
     /// Templates the miners evicted to stay within their caps.
-    public var evictedCount: Int { services.values.reduce(0) { $0 + $1.miner.evictedCount } }
+    public private(set) var evictedCount = 0
 
     /// Mines one message: assigns its text to a template of its service and counts it at `seconds`.
     public mutating func record(
@@ -86,6 +86,11 @@ public struct TemplateTracker: Sendable {
         let tick = Detector.floorDiv(seconds, configuration.tickSeconds)
         let buckets = configuration.bucketsPerWindow
         let rediscovery = configuration.rediscoverySeconds
+        let before = (services[hash]!.entries.count, services[hash]!.miner.evictedCount)
+        defer {
+            templateCount += services[hash]!.entries.count - before.0
+            evictedCount += services[hash]!.miner.evictedCount - before.1
+        }
         services[hash]!.record(message: message, severity: severity, seconds: seconds, tick: tick) { isNew in
             Entry(
                 firstSeen: seconds, lastSeen: seconds, novelSince: isNew ? seconds : nil,
@@ -137,7 +142,9 @@ public struct TemplateTracker: Sendable {
     /// `seconds`; call once per window so memory follows the miners' caps.
     public mutating func prune(notSeenSince seconds: Int64) {
         for hash in services.keys {
+            let before = services[hash]!.entries.count
             services[hash]!.prune(notSeenSince: seconds)
+            templateCount -= before - services[hash]!.entries.count
         }
     }
 
@@ -174,6 +181,7 @@ public struct TemplateTracker: Sendable {
                     counts: TickCounts(bucketCount: configuration.bucketsPerWindow, tick: Detector.floorDiv(template.lastSeen, configuration.tickSeconds)),
                     example: template.example, severity: template.severity)
             }
+            templateCount += service.entries.count - (services[hash]?.entries.count ?? 0)
             services[hash] = service
         }
     }

@@ -32,12 +32,13 @@ struct BatchBuilder {
         received += 1
         receivedBytes += frame.count
         var record = ShardRecord(
-            frame: .absent, service: .absent, serviceHash: Self.emptyNameHash, receivedAt: receivedAt, peer: peer,
+            frame: .absent, service: .absent, message: .absent, serviceHash: Self.emptyNameHash, receivedAt: receivedAt, peer: peer,
             severity: 0, parsed: false, transport: counters.transport)
         do throws(SyslogParseError) {
             let message = try parser.parse(frame)
             let service = message.serviceRange
             record.service = service
+            record.message = message.messageRange
             record.severity = UInt8(message.priority.severity)
             record.parsed = true
             if let name = message.view(service) { record.serviceHash = ServiceCounters.hash(name) }

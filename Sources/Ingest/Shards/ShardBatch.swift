@@ -8,6 +8,8 @@ public struct ShardRecord: Sendable {
     public var frame: ByteRange
     /// The service name, relative to `frame`; absent when the message has none or did not parse.
     public var service: ByteRange
+    /// The MSG part (what templates are mined from), relative to `frame`; absent when none.
+    public var message: ByteRange
     /// `ServiceCounters.hash` of the service name (of the empty name when absent).
     public var serviceHash: UInt64
     /// Receive time, nanoseconds since the epoch (separate from the header's timestamp).

@@ -16,6 +16,10 @@ public final class ShardSet: Sendable {
         public var bucketsPerWindow: Int
         /// Services tracked per shard before further ones are counted together (cardinality cap).
         public var maxServicesPerShard: Int
+        /// Template mining in the shards; `nil` turns it off.
+        public var templates: TemplateTracker.Configuration?
+        /// Messages at this syslog severity or more severe are mined (7 mines everything).
+        public var mineUpToSeverity: Int = 7
 
         public init(
             shardCount: Int = 4, maxPendingPerShard: Int = 262_144, tickSeconds: Int = 10, windowSeconds: Int = 300,
@@ -26,6 +30,7 @@ public final class ShardSet: Sendable {
             self.maxPendingPerShard = max(1, maxPendingPerShard)
             self.tickNanoseconds = Int64(max(1, tickSeconds)) * 1_000_000_000
             self.bucketsPerWindow = max(1, windowSeconds / max(1, tickSeconds))
+            self.templates = TemplateTracker.Configuration(tickSeconds: Int64(tickSeconds), bucketsPerWindow: bucketsPerWindow)
         }
     }
 
@@ -61,6 +66,46 @@ public final class ShardSet: Sendable {
         for shard in shards { shard.queue.sync {} }
     }
 
+    /// The templates' side of the trailing window ending with tick `lastTick`, every shard's.
+    public func templateWindow(endingAtTick lastTick: Int64) -> TemplateWindow {
+        var window = TemplateWindow()
+        for shard in shards {
+            shard.queue.sync {
+                if let templates = shard.state.templates { window.merge(templates.window(endingAtTick: lastTick)) }
+            }
+        }
+        return window
+    }
+
+    /// Every shard's templates, for the store; also forgets the bookkeeping of evicted templates
+    /// not seen since `pruneBefore` (seconds).
+    public func persistentTemplates(pruneBefore: Int64? = nil) -> [PersistentTemplate] {
+        shards.flatMap { shard in
+            shard.queue.sync {
+                if let pruneBefore { shard.state.templates?.prune(notSeenSince: pruneBefore) }
+                return shard.state.templates?.persistentTemplates ?? []
+            }
+        }
+    }
+
+    /// Gives each shard the saved templates of the services it owns (before receiving starts).
+    public func restore(_ templates: [PersistentTemplate]) {
+        let byShard = Dictionary(grouping: templates) { template in
+            var name = template.service
+            return shardIndex(forHash: name.withUTF8 { ServiceCounters.hash(UnsafeRawBufferPointer($0)) })
+        }
+        for (index, saved) in byShard {
+            shards[index].queue.sync { shards[index].state.templates?.restore(saved) }
+        }
+    }
+
+    /// Templates known and evicted, all shards (for /metrics).
+    public var templateCounts: (known: Int, evicted: Int) {
+        shards.reduce((0, 0)) { sum, shard in
+            (sum.0 + shard.templatesKnown.load(ordering: .relaxed), sum.1 + shard.templatesEvicted.load(ordering: .relaxed))
+        }
+    }
+
     /// The trailing-window counts of every service, read on each shard's queue: the window
     /// ending with tick `lastTick` (`[lastTick − window + 1, lastTick]`), or with each service's
     /// newest tick when `nil`.
@@ -81,7 +126,11 @@ public final class ShardSet: Sendable {
 final class Shard: @unchecked Sendable {
     final class State {
         var counters: ServiceCounters
-        init(counters: ServiceCounters) { self.counters = counters }
+        var templates: TemplateTracker?
+        init(counters: ServiceCounters, templates: TemplateTracker?) {
+            self.counters = counters
+            self.templates = templates
+        }
     }
 
     let index: Int
@@ -91,15 +140,20 @@ final class Shard: @unchecked Sendable {
     let processed = Atomic<Int>(0)
     let serviceCount = Atomic<Int>(0)
     let overflowed = Atomic<Int>(0)
+    let templatesKnown = Atomic<Int>(0)
+    let templatesEvicted = Atomic<Int>(0)
     private let tickNanoseconds: Int64
+    private let mineUpToSeverity: UInt8
     private let observer: (any ShardObserver)?
 
     init(index: Int, configuration: ShardSet.Configuration, observer: (any ShardObserver)?) {
         self.index = index
         self.queue = DispatchQueue(label: "vigil.shard.\(index)")
         self.state = State(counters: ServiceCounters(
-            bucketCount: configuration.bucketsPerWindow, maxServices: configuration.maxServicesPerShard))
+            bucketCount: configuration.bucketsPerWindow, maxServices: configuration.maxServicesPerShard),
+            templates: configuration.templates.map(TemplateTracker.init))
         self.tickNanoseconds = configuration.tickNanoseconds
+        self.mineUpToSeverity = UInt8(clamping: configuration.mineUpToSeverity)
         self.observer = observer
     }
 
@@ -117,8 +171,18 @@ final class Shard: @unchecked Sendable {
                 : UnsafeRawBufferPointer(start: nil, count: 0)
             state.counters.record(service: name, hash: record.serviceHash, severity: Int(record.severity),
                                   at: record.receivedAt / tickNanoseconds)
+            if record.message.isPresent, record.severity <= mineUpToSeverity, state.templates != nil {
+                state.templates!.record(
+                    service: name, hash: record.serviceHash,
+                    message: UnsafeRawBufferPointer(rebasing: frame[record.message.start..<record.message.end]),
+                    severity: Int(record.severity), atSeconds: record.receivedAt / 1_000_000_000)
+            }
         }
         serviceCount.store(state.counters.entries.count, ordering: .relaxed)
+        if let templates = state.templates {
+            templatesKnown.store(templates.templateCount, ordering: .relaxed)
+            templatesEvicted.store(templates.evictedCount, ordering: .relaxed)
+        }
         overflowed.store(state.counters.overflowedMessages, ordering: .relaxed)
         observer?.shard(index, didCount: batch)
         let count = batch.count

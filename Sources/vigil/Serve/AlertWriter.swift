@@ -24,6 +24,7 @@ actor AlertWriter {
     private let logger: Logger
     private var alerts: [Alert] = []
     private var baselines: [Baseline]?
+    private var templates: [PersistentTemplate]?
     private var counters = Counters()
     private var draining = false
     private var shuttingDown = false
@@ -35,7 +36,8 @@ actor AlertWriter {
         self.logger = logger
     }
 
-    func submit(alerts new: [Alert], baselines latest: [Baseline]?) {
+    func submit(alerts new: [Alert], baselines latest: [Baseline]?, templates latestTemplates: [PersistentTemplate]? = nil) {
+        if let latestTemplates { templates = latestTemplates }
         alerts += new
         if alerts.count > capacity {
             let excess = alerts.count - capacity
@@ -58,7 +60,7 @@ actor AlertWriter {
     private func drain(maxFailures: Int? = nil) async {
         var pause: Duration = .seconds(1)
         var failures = 0
-        while !alerts.isEmpty || baselines != nil {
+        while !alerts.isEmpty || baselines != nil || templates != nil {
             do {
                 if let alert = alerts.first {
                     if try await store.admitAlert(category: alert.category, at: alert.detectedAt, cooldownSeconds: cooldownSeconds) {
@@ -76,6 +78,9 @@ actor AlertWriter {
                 } else if let pending = baselines {
                     baselines = nil
                     try await store.saveBaselines(pending)
+                } else if let pending = templates {
+                    templates = nil
+                    try await store.saveTemplates(pending)
                 }
                 counters.queued = alerts.count
                 pause = .seconds(1)
@@ -102,7 +107,7 @@ actor AlertWriter {
         shuttingDown = true
         while draining { try? await Task.sleep(for: .milliseconds(50)) }
         shuttingDown = false
-        guard !alerts.isEmpty || baselines != nil else { return }
+        guard !alerts.isEmpty || baselines != nil || templates != nil else { return }
         draining = true
         await drain(maxFailures: attempts)
         if !alerts.isEmpty {

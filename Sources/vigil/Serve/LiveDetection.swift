@@ -38,14 +38,16 @@ final class LiveDetection: Sendable {
             }
             let lastTick = next / configuration.tickSeconds - 1
             let window = WindowStats(snapshot: shards.serviceSnapshot(endingAtTick: lastTick))
-            let alerts = detector.evaluate(at: next, window: window)
+            let alerts = detector.evaluate(at: next, window: window, templates: shards.templateWindow(endingAtTick: lastTick))
             ticksEvaluated.add(1, ordering: .relaxed)
             alertsProposed.add(alerts.count, ordering: .relaxed)
             // Baselines change once per completed window: only then are they worth writing.
             let windowCompleted = detector.lastCompletedWindowEnd != learned
             learned = detector.lastCompletedWindowEnd
             if !alerts.isEmpty || windowCompleted {
-                await writer.submit(alerts: alerts, baselines: windowCompleted ? Array(detector.baselines.values) : nil)
+                await writer.submit(
+                    alerts: alerts, baselines: windowCompleted ? Array(detector.baselines.values) : nil,
+                    templates: windowCompleted ? shards.persistentTemplates(pruneBefore: next - configuration.windowSeconds) : nil)
             }
         }
     }

@@ -100,6 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
             let url = try detection.databaseURL()
             store = try await url.openStore()
             baselines = try await store.loadBaselines(windowSeconds: detection.window)
+            shardSet.restore(try await store.loadTemplates())
             logger.info("database open", metadata: ["database": "\(url)", "baselines": "\(baselines.count)"])
         } catch {
             logger.critical("cannot open the database", metadata: ["error": "\(error)"])
@@ -126,6 +127,7 @@ struct ServeCommand: AsyncParsableCommand {
         await detectionTask.value
         receiver.stop()
         tapWriter?.close()
+        await writer.submit(alerts: [], baselines: nil, templates: shardSet.persistentTemplates())
         await writer.flush()
         try? await store.close()
         let metrics = receiver.metrics()
