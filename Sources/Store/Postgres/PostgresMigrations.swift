@@ -52,6 +52,16 @@ extension SchemaMigration {
                 """,
                 "CREATE INDEX alerts_detected_at ON alerts (detected_at DESC, seq DESC)",
             ]
-        )
+        ),
+        SchemaMigration(
+            version: 2,
+            statements: [
+                "ALTER TABLE alerts ADD COLUMN analysis_error TEXT",
+                "ALTER TABLE alerts ADD COLUMN analysis_model TEXT",
+                "ALTER TABLE alerts ADD COLUMN analysis_input_tokens BIGINT",
+                "ALTER TABLE alerts ADD COLUMN analysis_output_tokens BIGINT",
+                "ALTER TABLE alerts ADD COLUMN analysis_latency_ms BIGINT",
+            ]
+        ),
     ]
 }
