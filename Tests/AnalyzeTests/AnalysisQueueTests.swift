@@ -1,5 +1,6 @@
 import Analyze
 import Detect
+import MetricsTestKit
 import Store
 import Synchronization
 import Testing
@@ -36,7 +37,10 @@ final class SlowAnalyzer: AlertAnalyzer {
         try await withAlertStore(alerts) { store in
             let analyzer = SlowAnalyzer(delay: .milliseconds(300))
             let finished = Mutex<[String]>([])
-            let queue = AnalysisQueue(analyzer: analyzer, store: store, capacity: 3, concurrency: 2) { alert in
+            let metrics = TestMetrics()
+            let queue = AnalysisQueue(
+                analyzer: analyzer, store: store, capacity: 3, concurrency: 2, metrics: AnalysisMetrics(factory: metrics)
+            ) { alert in
                 finished.withLock { $0.append(alert.anomalyID) }
             }
             let running = Task { await queue.run() }
@@ -52,6 +56,10 @@ final class SlowAnalyzer: AlertAnalyzer {
 
             // 2 in flight, 3 waiting, the 5 oldest waiting ones pushed out by newer ones.
             #expect(queue.counts == AnalysisQueue.Counts(submitted: 10, finished: 10, dropped: 5, abandoned: 0))
+            #expect(metrics.counterTotal(label: "vigil_analysis_dropped_total") == 5)
+            #expect(metrics.counterTotal(label: "vigil_analysis_results_total", dimensions: [("source", "offline")]) == 5)
+            #expect(try metrics.expectGauge("vigil_analysis_queue_depth").lastValue == 0)
+            #expect(try metrics.expectGauge("vigil_analysis_queue_depth").values.max() == 3)
             #expect(analyzer.peak <= 2)
             #expect(Set(analyzer.started) == ["anom_0", "anom_1", "anom_7", "anom_8", "anom_9"])
             #expect(finished.withLock { Set($0) } == Set(alerts.map(\.anomalyID)))

@@ -28,6 +28,12 @@ import Testing
         #expect(configuration.concurrency == 3)
     }
 
+    @Test func descriptionNeverShowsTheKey() throws {
+        let configuration = try AnalyzerConfiguration(environment: ["ANTHROPIC_API_KEY": "sk-secret-123"])
+        #expect(!"\(configuration)".contains("sk-secret-123"))
+        #expect("\(configuration)".contains("apiKey: set"))
+    }
+
     @Test func theEnvironmentOverridesTheFile() throws {
         let configuration = try AnalyzerConfiguration(
             file: ["ANTHROPIC_MODEL": "from-file", "ANTHROPIC_API_KEY": "file-key"],

@@ -1,6 +1,7 @@
 import Analyze
 import Detect
 import Foundation
+import MetricsTestKit
 import Store
 import Testing
 
@@ -10,7 +11,7 @@ import Testing
     /// Runs one alert through a queue whose Claude is the stand-in answering `steps`; returns the
     /// stored alert, the requests the stand-in saw, and how long the analysis took.
     func analyse(
-        _ steps: [MessagesStandIn.Step], totalTimeout: Duration = .seconds(5)
+        _ steps: [MessagesStandIn.Step], totalTimeout: Duration = .seconds(5), metrics: AnalysisMetrics = AnalysisMetrics()
     ) async throws -> (alert: Alert, requests: [MessagesStandIn.Recorded], elapsed: Duration) {
         let standIn = try await MessagesStandIn.start(steps)
         let alert = paymentsAlert()
@@ -19,7 +20,8 @@ import Testing
         var elapsed = Duration.zero
         do {
             try await withAlertStore([alert]) { store in
-                let queue = AnalysisQueue.make(configuration: standInConfiguration(standIn.baseURL, totalTimeout: totalTimeout), store: store)
+                let queue = AnalysisQueue.make(
+                    configuration: standInConfiguration(standIn.baseURL, totalTimeout: totalTimeout), store: store, metrics: metrics)
                 let running = Task { await queue.run() }
                 let started = clock.now
                 #expect(queue.submit(alert))
@@ -104,6 +106,24 @@ import Testing
         // Two waits of retry-after: 1 s each (the computed backoff would be ≤ 100 ms).
         #expect(elapsed >= .milliseconds(1900), "\(elapsed)")
         #expect((alert.analysisLatencyMilliseconds ?? 0) >= 1900)
+    }
+
+    @Test func metricsCountAttemptsRetriesTokensAndLatency() async throws {
+        let metrics = TestMetrics()
+        let (alert, _, _) = try await analyse([
+            .respond(status: 429, body: MessagesStandIn.error("rate_limit_error", "slow down"), retryAfter: "0"),
+            .respond(status: 503, body: "unavailable"),
+            .respond(status: 200, body: MessagesStandIn.reply(text: MessagesStandIn.analysisJSON)),
+        ], metrics: AnalysisMetrics(factory: metrics))
+        expectClaude(alert)
+        #expect(metrics.counterTotal(label: "vigil_analysis_requests_total", dimensions: [("outcome", "rate_limited")]) == 1)
+        #expect(metrics.counterTotal(label: "vigil_analysis_requests_total", dimensions: [("outcome", "server_error")]) == 1)
+        #expect(metrics.counterTotal(label: "vigil_analysis_requests_total", dimensions: [("outcome", "success")]) == 1)
+        #expect(metrics.counterTotal(label: "vigil_analysis_retries_total") == 2)
+        #expect(metrics.counterTotal(label: "vigil_analysis_tokens_total", dimensions: [("kind", "input")]) == 812)
+        #expect(metrics.counterTotal(label: "vigil_analysis_tokens_total", dimensions: [("kind", "output")]) == 164)
+        #expect(metrics.counterTotal(label: "vigil_analysis_results_total", dimensions: [("source", "claude")]) == 1)
+        #expect(try metrics.expectTimer("vigil_analysis_latency_seconds").values.count == 1)
     }
 
     @Test func overloadedIsRetried() async throws {

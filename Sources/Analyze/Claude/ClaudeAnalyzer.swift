@@ -34,12 +34,12 @@ public struct ClaudeAnalyzer: AlertAnalyzer {
             fallback.latencyMilliseconds = elapsed()
             return fallback
         }
-        AnalysisMetrics.tokens(input: reply.inputTokens, output: reply.outputTokens)
+        client.metrics.tokens(input: reply.inputTokens, output: reply.outputTokens)
         let latency = elapsed()
         do {
             let answer = try AnalysisAnswer.parse(reply.text)
-            AnalysisMetrics.request(outcome: "success")
-            AnalysisMetrics.latency(started.duration(to: clock.now))
+            client.metrics.request(outcome: "success")
+            client.metrics.latency(started.duration(to: clock.now))
             return AlertAnalysis(
                 rootCause: answer.rootCause,
                 impact: answer.impact,
@@ -52,7 +52,7 @@ public struct ClaudeAnalyzer: AlertAnalyzer {
                 latencyMilliseconds: latency
             )
         } catch {
-            AnalysisMetrics.request(outcome: "invalid_answer")
+            client.metrics.request(outcome: "invalid_answer")
             let reason = reply.text.isEmpty
                 ? "Claude's answer has no text (stop_reason \(reply.stopReason ?? "none"))"
                 : "\(error)" + (reply.stopReason == "refusal" ? " (Claude refused)" : "")

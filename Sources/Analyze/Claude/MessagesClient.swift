@@ -17,11 +17,17 @@ public final class MessagesClient: Sendable {
 
     let configuration: AnalyzerConfiguration
     let retryPolicy: RetryPolicy
+    let metrics: AnalysisMetrics
     private let http: HTTPClient
     private let logger: Logger
 
-    public init(configuration: AnalyzerConfiguration, logger: Logger = Logger(label: "vigil.analysis")) {
+    public init(
+        configuration: AnalyzerConfiguration,
+        metrics: AnalysisMetrics = AnalysisMetrics(),
+        logger: Logger = Logger(label: "vigil.analysis")
+    ) {
         self.configuration = configuration
+        self.metrics = metrics
         self.retryPolicy = RetryPolicy(
             maxRetries: configuration.maxRetries,
             initialBackoff: configuration.initialBackoff,
@@ -82,7 +88,7 @@ public final class MessagesClient: Sendable {
                 reply.attempts = attempt
                 return reply
             case .failure(let failure):
-                AnalysisMetrics.request(outcome: failure.error.outcome)
+                metrics.request(outcome: failure.error.outcome)
                 guard failure.error.isRetryable, attempt <= retryPolicy.maxRetries else { throw failure.error }
                 let wait = retryPolicy.delay(beforeRetry: attempt, retryAfter: failure.retryAfter)
                 guard clock.now + wait < deadline else {
@@ -90,7 +96,7 @@ public final class MessagesClient: Sendable {
                     throw failure.error
                 }
                 logger.info("Messages API: \(failure.error); retry \(attempt) of \(retryPolicy.maxRetries) in \(wait)")
-                AnalysisMetrics.retry()
+                metrics.retry()
                 do {
                     try await Task.sleep(for: wait)
                 } catch {

@@ -106,6 +106,16 @@ public struct AnalyzerConfiguration: Sendable, Hashable {
     }
 }
 
+extension AnalyzerConfiguration: CustomStringConvertible {
+    /// For logs: everything but the API key, of which only whether it is set.
+    public var description: String {
+        "AnalyzerConfiguration(apiKey: \(usesClaude ? "set" : "unset"), url: \(messagesURL), model: \(model), "
+            + "maxTokens: \(maxTokens), temperature: \(temperature), connectTimeout: \(connectTimeout), "
+            + "totalTimeout: \(totalTimeout), maxRetries: \(maxRetries), queueCapacity: \(queueCapacity), "
+            + "concurrency: \(concurrency))"
+    }
+}
+
 public enum AnalyzerConfigurationError: Error, Hashable, CustomStringConvertible {
     case invalid(key: String, value: String, expected: String)
 

@@ -30,6 +30,7 @@ public final class AnalysisQueue: Sendable {
     private let offline: OfflineAnalyzer
     private let store: any VigilStore
     private let onFinished: Finished
+    private let metrics: AnalysisMetrics
     private let logger: Logger
     private let state = Mutex(State())
 
@@ -44,10 +45,12 @@ public final class AnalysisQueue: Sendable {
         capacity: Int = 64,
         concurrency: Int = 2,
         offline: OfflineAnalyzer = OfflineAnalyzer(),
+        metrics: AnalysisMetrics = AnalysisMetrics(),
         logger: Logger = Logger(label: "vigil.analysis"),
         onFinished: @escaping Finished = { _ in }
     ) {
         self.analyzer = analyzer
+        self.metrics = metrics
         self.store = store
         self.capacity = max(1, capacity)
         self.concurrency = max(1, concurrency)
@@ -60,20 +63,21 @@ public final class AnalysisQueue: Sendable {
     public static func make(
         configuration: AnalyzerConfiguration,
         store: any VigilStore,
+        metrics: AnalysisMetrics = AnalysisMetrics(),
         logger: Logger = Logger(label: "vigil.analysis"),
         onFinished: @escaping Finished = { _ in }
     ) -> AnalysisQueue {
         let analyzer: any AlertAnalyzer =
             configuration.usesClaude
             ? ClaudeAnalyzer(
-                client: MessagesClient(configuration: configuration, logger: logger),
+                client: MessagesClient(configuration: configuration, metrics: metrics, logger: logger),
                 prompt: AnalysisPrompt(sampleBudget: configuration.sampleBudget),
                 logger: logger
             )
             : OfflineAnalyzer()
         return AnalysisQueue(
             analyzer: analyzer, store: store, capacity: configuration.queueCapacity,
-            concurrency: configuration.concurrency, logger: logger, onFinished: onFinished
+            concurrency: configuration.concurrency, metrics: metrics, logger: logger, onFinished: onFinished
         )
     }
 
@@ -94,11 +98,11 @@ public final class AnalysisQueue: Sendable {
             if state.primary.items.count >= capacity {
                 let oldest = state.primary.items.removeFirst()
                 state.dropped += 1
-                AnalysisMetrics.dropped()
+                metrics.dropped()
                 wake = state.pushOverflow(oldest, limit: capacity * Self.overflowFactor, logger: logger)
             }
             state.primary.items.append(Job(alert: alert, reason: nil))
-            AnalysisMetrics.queueDepth(state.primary.items.count)
+            metrics.queueDepth(state.primary.items.count)
             return (true, wake)
         }
         wake?.resume()
@@ -133,7 +137,7 @@ public final class AnalysisQueue: Sendable {
             // Waiting alerts move to the overflow lane (no bound: they are few and it is the end).
             for job in state.primary.items { state.overflow.items.append(Job(alert: job.alert, reason: reason)) }
             state.primary.items.removeAll()
-            AnalysisMetrics.queueDepth(0)
+            metrics.queueDepth(0)
             var wakes = state.primary.waiters.map { Wake(continuation: $0, job: nil) }
             state.primary.waiters.removeAll()
             if let waiter = state.overflow.waiters.popLast() {
@@ -242,9 +246,9 @@ public final class AnalysisQueue: Sendable {
             // what shutting down is waiting for.
             let store = self.store
             try await Task { try await store.updateAnalysis(anomalyID: alert.anomalyID, analysis) }.value
-            AnalysisMetrics.result(source: analysis.source)
+            metrics.result(source: analysis.source)
         } catch {
-            AnalysisMetrics.storeFailure()
+            metrics.storeFailure()
             logger.error("cannot record the analysis of \(alert.anomalyID): \(error)")
         }
         state.withLock { state in
@@ -261,7 +265,7 @@ public final class AnalysisQueue: Sendable {
                 if !state[lane].items.isEmpty {
                     state.inFlight += 1
                     let job = state[lane].items.removeFirst()
-                    if lane == .primary { AnalysisMetrics.queueDepth(state.primary.items.count) }
+                    if lane == .primary { metrics.queueDepth(state.primary.items.count) }
                     return Wake(continuation: continuation, job: job)
                 }
                 if state.closed { return Wake(continuation: continuation, job: nil) }
