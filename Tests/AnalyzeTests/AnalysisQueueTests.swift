@@ -35,7 +35,7 @@ final class SlowAnalyzer: AlertAnalyzer {
     @Test func submitNeverWaitsAndAFullQueueSendsTheOldestOffline() async throws {
         let alerts = (0..<10).map { paymentsAlert(id: "anom_\($0)") }
         try await withAlertStore(alerts) { store in
-            let analyzer = SlowAnalyzer(delay: .milliseconds(300))
+            let analyzer = SlowAnalyzer(delay: .milliseconds(500))
             let finished = Mutex<[String]>([])
             let metrics = TestMetrics()
             let queue = AnalysisQueue(
@@ -44,12 +44,15 @@ final class SlowAnalyzer: AlertAnalyzer {
                 finished.withLock { $0.append(alert.anomalyID) }
             }
             let running = Task { await queue.run() }
-            // Let the workers start waiting, so the first two go straight to them.
-            try await Task.sleep(for: .milliseconds(100))
+            // The first two keep both workers busy …
+            for alert in alerts.prefix(2) { #expect(queue.submit(alert)) }
             let clock = ContinuousClock()
+            let busy = clock.now + .seconds(10)
+            while analyzer.started.count < 2, clock.now < busy { try await Task.sleep(for: .milliseconds(5)) }
+            // … while eight more arrive: none waits for an analysis (each takes 500 ms).
             let started = clock.now
-            for alert in alerts { #expect(queue.submit(alert)) }
-            #expect(started.duration(to: clock.now) < .milliseconds(50))
+            for alert in alerts.dropFirst(2) { #expect(queue.submit(alert)) }
+            #expect(started.duration(to: clock.now) < .milliseconds(250))
             #expect(await queue.waitUntilIdle(timeout: .seconds(10)))
             queue.shutdown()
             await running.value

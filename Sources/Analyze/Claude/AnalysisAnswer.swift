@@ -20,11 +20,19 @@ public struct AnalysisAnswer: Sendable, Hashable {
         self.confidence = confidence
     }
 
+    /// The four keys, as the prompt names them (error messages quote these names).
     private struct Wire: Decodable {
-        var root_cause: String
+        var rootCause: String
         var impact: String
-        var recommended_actions: [String]
+        var recommendedActions: [String]
         var confidence: Double
+
+        enum CodingKeys: String, CodingKey {
+            case rootCause = "root_cause"
+            case impact
+            case recommendedActions = "recommended_actions"
+            case confidence
+        }
     }
 
     public static func parse(_ text: String) throws(AnalysisAnswerError) -> AnalysisAnswer {
@@ -42,7 +50,7 @@ public struct AnalysisAnswer: Sendable, Hashable {
             } catch {
                 continue  // not JSON after all: try the next candidate
             }
-            let rootCause = wire.root_cause.trimmingCharacters(in: .whitespacesAndNewlines)
+            let rootCause = wire.rootCause.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !rootCause.isEmpty else {
                 lastError = .invalid("empty root_cause")
                 continue
@@ -54,7 +62,7 @@ public struct AnalysisAnswer: Sendable, Hashable {
             return AnalysisAnswer(
                 rootCause: rootCause,
                 impact: wire.impact.trimmingCharacters(in: .whitespacesAndNewlines),
-                recommendedActions: wire.recommended_actions
+                recommendedActions: wire.recommendedActions
                     .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
                     .filter { !$0.isEmpty },
                 confidence: min(1, max(0, wire.confidence))

@@ -58,14 +58,14 @@ public final class MessagesClient: Sendable {
         }
         let body = MessagesRequestBody(
             model: configuration.model,
-            max_tokens: configuration.maxTokens,
+            maxTokens: configuration.maxTokens,
             temperature: configuration.temperature,
             system: system,
             messages: [.init(role: "user", content: user)]
         )
         let encoded: Data
         do {
-            encoded = try JSONEncoder().encode(body)
+            encoded = try MessagesWire.encode(body)
         } catch {
             throw .malformedResponse("cannot encode the request: \(error)")
         }
@@ -148,7 +148,7 @@ public final class MessagesClient: Sendable {
 
         let data = Data(bytes.readableBytesView)
         guard (200..<300).contains(status) else {
-            let detail = try? JSONDecoder().decode(MessagesErrorBody.self, from: data)
+            let detail = try? MessagesWire.decode(MessagesErrorBody.self, from: data)
             let message = detail?.error.message ?? String(decoding: data.prefix(300), as: UTF8.self)
             return .failure(AttemptFailure(
                 error: .http(status: status, type: detail?.error.type, message: message.isEmpty ? nil : String(message.prefix(300))),
@@ -157,7 +157,7 @@ public final class MessagesClient: Sendable {
         }
         let decoded: MessagesResponseBody
         do {
-            decoded = try JSONDecoder().decode(MessagesResponseBody.self, from: data)
+            decoded = try MessagesWire.decode(MessagesResponseBody.self, from: data)
         } catch {
             return .failure(AttemptFailure(error: .malformedResponse("not a Messages API response (\(data.count) bytes)")))
         }
@@ -165,9 +165,9 @@ public final class MessagesClient: Sendable {
         return .success(MessagesReply(
             text: text,
             model: decoded.model,
-            stopReason: decoded.stop_reason,
-            inputTokens: decoded.usage?.input_tokens,
-            outputTokens: decoded.usage?.output_tokens,
+            stopReason: decoded.stopReason,
+            inputTokens: decoded.usage?.inputTokens,
+            outputTokens: decoded.usage?.outputTokens,
             attempts: 1
         ))
     }

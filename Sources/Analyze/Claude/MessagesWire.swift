@@ -1,5 +1,8 @@
-/// The Messages API's JSON, as far as Vigil uses it
-/// (`POST /v1/messages`, `anthropic-version: 2023-06-01`).
+import Foundation
+
+/// The Messages API's JSON, as far as Vigil uses it (`POST /v1/messages`,
+/// `anthropic-version: 2023-06-01`). Swift names; the wire's snake_case comes from the
+/// coders (``MessagesWire``).
 struct MessagesRequestBody: Encodable {
     struct Message: Encodable {
         var role: String
@@ -7,7 +10,7 @@ struct MessagesRequestBody: Encodable {
     }
 
     var model: String
-    var max_tokens: Int
+    var maxTokens: Int
     var temperature: Double
     var system: String
     var messages: [Message]
@@ -20,13 +23,13 @@ struct MessagesResponseBody: Decodable {
     }
 
     struct Usage: Decodable {
-        var input_tokens: Int?
-        var output_tokens: Int?
+        var inputTokens: Int?
+        var outputTokens: Int?
     }
 
     var model: String?
     var content: [Block]
-    var stop_reason: String?
+    var stopReason: String?
     var usage: Usage?
 }
 
@@ -38,6 +41,21 @@ struct MessagesErrorBody: Decodable {
     }
 
     var error: Detail
+}
+
+/// The coders for the API's snake_case keys.
+enum MessagesWire {
+    static func encode(_ body: MessagesRequestBody) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return try encoder.encode(body)
+    }
+
+    static func decode<Value: Decodable>(_ type: Value.Type, from data: Data) throws -> Value {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(type, from: data)
+    }
 }
 
 /// A successful reply: the text blocks joined, and what the API says about it.

@@ -74,9 +74,11 @@ public struct AnalysisPrompt: Sendable {
         return (text, grouped.shapes.count - kept.count)
     }
 
-    /// JSON with `/` escaped (`JSONEncoder`'s default), so `</alert_data>` cannot appear.
+    /// JSON with snake_case keys and `/` escaped (`JSONEncoder`'s default), so `</alert_data>`
+    /// cannot appear.
     static func json<Value: Encodable>(_ value: Value) -> String {
         let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         guard let data = try? encoder.encode(value) else { return "null" }
         return String(decoding: data, as: UTF8.self)
@@ -86,14 +88,14 @@ public struct AnalysisPrompt: Sendable {
 /// The alert's facts as the prompt shows them (snake_case, like the alert JSON).
 struct AlertData: Encodable {
     struct Metrics: Encodable {
-        var error_rate: Double
+        var errorRate: Double
         var volume: Double
-        var service_count: Double
+        var serviceCount: Double
 
         init(_ metrics: ScopeMetrics) {
-            error_rate = (metrics.errorRate * 10_000).rounded() / 10_000
+            errorRate = (metrics.errorRate * 10_000).rounded() / 10_000
             volume = metrics.volume
-            service_count = metrics.serviceCount
+            serviceCount = metrics.serviceCount
         }
     }
 
@@ -101,19 +103,19 @@ struct AlertData: Encodable {
         var type: String
         var severity: String
         var scope: String
-        var affected_services: [String]
+        var affectedServices: [String]
         var current: Metrics
         var baseline: Metrics
         var multiplier: Double?
-        var appeared_services: [String]?
-        var vanished_services: [String]?
+        var appearedServices: [String]?
+        var vanishedServices: [String]?
         var description: String
     }
 
     var category: String
     var severity: String
-    var detected_at: String
-    var affected_services: [String]
+    var detectedAt: String
+    var affectedServices: [String]
     var description: String
     var current: Metrics
     var baseline: Metrics
@@ -123,8 +125,8 @@ struct AlertData: Encodable {
     init(_ alert: Alert) {
         category = alert.category.rawValue
         severity = alert.severity.rawValue
-        detected_at = alert.detectedAtRFC3339
-        affected_services = alert.affectedServices
+        detectedAt = alert.detectedAtRFC3339
+        affectedServices = alert.affectedServices
         description = alert.description
         current = Metrics(alert.current)
         baseline = Metrics(alert.baseline)
@@ -139,12 +141,12 @@ struct AlertData: Encodable {
                 type: anomaly.category.rawValue,
                 severity: anomaly.severity.rawValue,
                 scope: scope,
-                affected_services: anomaly.affectedServices,
+                affectedServices: anomaly.affectedServices,
                 current: Metrics(anomaly.current),
                 baseline: Metrics(anomaly.baseline),
                 multiplier: Self.rounded(anomaly.multiplier),
-                appeared_services: anomaly.appearedServices.isEmpty ? nil : anomaly.appearedServices,
-                vanished_services: anomaly.vanishedServices.isEmpty ? nil : anomaly.vanishedServices,
+                appearedServices: anomaly.appearedServices.isEmpty ? nil : anomaly.appearedServices,
+                vanishedServices: anomaly.vanishedServices.isEmpty ? nil : anomaly.vanishedServices,
                 description: anomaly.description
             )
         }

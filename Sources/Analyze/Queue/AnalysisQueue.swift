@@ -60,6 +60,7 @@ public final class AnalysisQueue: Sendable {
     }
 
     /// The queue `configuration` describes: Claude when it has an API key, offline otherwise.
+    /// Call ``run()``: it owns the analyzer's HTTP client and shuts it down when it returns.
     public static func make(
         configuration: AnalyzerConfiguration,
         store: any VigilStore,
