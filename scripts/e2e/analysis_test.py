@@ -226,3 +226,19 @@ def test_a_stand_in_that_never_answers_costs_at_most_the_deadline(log_file, tmp_
     assert alert["root_cause"]
     assert seconds <= offline_seconds + deadline + 2.0, (seconds, offline_seconds)
     assert len(stand_in.requests) >= 1
+
+
+def test_analysis_timeout_bounds_the_wait_and_the_alert_is_still_printed(log_file, tmp_path):
+    """Claude never answers and its own deadline is long (30 s): --analysis-timeout 1 ends the
+    wait; the alert is printed once, with the offline summary and the reason."""
+    stand_in = StandIn(["hang"])
+    try:
+        alerts, stderr, seconds = analyze(log_file, tmp_path / "wait.db", {
+            "ANTHROPIC_API_KEY": "test-key-e2e", "ANTHROPIC_BASE_URL": stand_in.base_url}, "--analysis-timeout", "1")
+    finally:
+        stand_in.close()
+    alert = error_spike(alerts, stderr)
+    assert alert["analysis_source"] == "offline"
+    assert "--analysis-timeout" in alert["analysis_error"], alert["analysis_error"]
+    assert seconds < 15, seconds
+    assert stored_analysis(tmp_path / "wait.db", alert["anomaly_id"])[0] == "offline"

@@ -96,9 +96,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
             try? await store.close()
             throw error
         }
+        replay.reportProgress(final: true)  // the replay's own rate, before the wait for analyses
         await finishAnalysis(analysis, running: analysing)
         try await store.close()
-        replay.reportProgress(final: true)
         printer.report()
     }
 
