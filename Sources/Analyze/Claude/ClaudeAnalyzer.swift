@@ -20,10 +20,7 @@ public struct ClaudeAnalyzer: AlertAnalyzer {
     public func analyze(_ alert: Alert) async -> AlertAnalysis {
         let clock = ContinuousClock()
         let started = clock.now
-        func elapsed() -> Int {
-            let duration = started.duration(to: clock.now)
-            return Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
-        }
+        func elapsed() -> Int { Int(started.duration(to: clock.now).nanoseconds / 1_000_000) }
         let reply: MessagesReply
         do {
             reply = try await client.send(system: AnalysisPrompt.system, user: prompt.userMessage(for: alert))

@@ -32,9 +32,3 @@ public struct RetryPolicy: Sendable, Hashable {
         return .milliseconds(Int64((min(seconds, 3600) * 1000).rounded()))
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
