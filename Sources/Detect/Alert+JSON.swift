@@ -30,6 +30,11 @@ extension Alert {
         out.field("recommended_actions", recommendedActions)
         out.field("confidence", confidence)
         out.field("analysis_source", analysisSource)
+        out.field("analysis_error", analysisError)
+        out.field("analysis_model", analysisModel)
+        out.field("analysis_input_tokens", analysisInputTokens.map(Double.init))
+        out.field("analysis_output_tokens", analysisOutputTokens.map(Double.init))
+        out.field("analysis_latency_ms", analysisLatencyMilliseconds.map(Double.init))
         out.close()
         return out.text
     }

@@ -33,6 +33,13 @@ public struct Alert: Sendable, Hashable {
     public var confidence: Double?
     /// "pending" until analysed; the analysis step sets e.g. "claude" or "offline".
     public var analysisSource: String
+    /// Provenance of the analysis (see ``AlertAnalysis``): why Claude's answer is missing, which
+    /// model answered, its token usage, and how long the analysis took.
+    public var analysisError: String?
+    public var analysisModel: String?
+    public var analysisInputTokens: Int?
+    public var analysisOutputTokens: Int?
+    public var analysisLatencyMilliseconds: Int?
 
     public static let pendingAnalysis = "pending"
 
@@ -52,7 +59,12 @@ public struct Alert: Sendable, Hashable {
         impact: String? = nil,
         recommendedActions: [String] = [],
         confidence: Double? = nil,
-        analysisSource: String = Alert.pendingAnalysis
+        analysisSource: String = Alert.pendingAnalysis,
+        analysisError: String? = nil,
+        analysisModel: String? = nil,
+        analysisInputTokens: Int? = nil,
+        analysisOutputTokens: Int? = nil,
+        analysisLatencyMilliseconds: Int? = nil
     ) {
         self.anomalyID = anomalyID
         self.detectedAt = detectedAt
@@ -70,6 +82,11 @@ public struct Alert: Sendable, Hashable {
         self.recommendedActions = recommendedActions
         self.confidence = confidence
         self.analysisSource = analysisSource
+        self.analysisError = analysisError
+        self.analysisModel = analysisModel
+        self.analysisInputTokens = analysisInputTokens
+        self.analysisOutputTokens = analysisOutputTokens
+        self.analysisLatencyMilliseconds = analysisLatencyMilliseconds
     }
 
     /// `detected_at` as RFC 3339 UTC, e.g. `2024-01-15T10:30:45.000000Z`.

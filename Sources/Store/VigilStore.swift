@@ -38,16 +38,9 @@ public protocol VigilStore: Sendable {
     /// after an ambiguous failure) keeps the first copy.
     func insertAlert(_ alert: Alert) async throws
 
-    /// Fills in the analysis of a recorded alert; throws ``StoreError/alertNotFound(anomalyID:)``
-    /// when there is no alert with that ID.
-    func updateAnalysis(
-        anomalyID: String,
-        rootCause: String?,
-        impact: String?,
-        recommendedActions: [String],
-        confidence: Double?,
-        source: String
-    ) async throws
+    /// Records the analysis of a recorded alert (every analysis field, replacing the previous
+    /// ones); throws ``StoreError/alertNotFound(anomalyID:)`` when there is no alert with that ID.
+    func updateAnalysis(anomalyID: String, _ analysis: AlertAnalysis) async throws
 
     /// Up to `limit` alerts, newest `detectedAt` first (ties: the later recorded first).
     func recentAlerts(limit: Int) async throws -> [Alert]

@@ -15,6 +15,7 @@ import Testing
     @Test func templatesRoundTripAndUpsert() async throws { try await StoreContract.templatesRoundTripAndUpsert(.sqlite) }
     @Test func alertsComeBackWholeNewestFirstUpToTheLimit() async throws { try await StoreContract.alertsComeBackWholeNewestFirstUpToTheLimit(.sqlite) }
     @Test func updateAnalysisFillsTheAnalysisFields() async throws { try await StoreContract.updateAnalysisFillsTheAnalysisFields(.sqlite) }
+    @Test func alertsInsertedWithAnAnalysisKeepIt() async throws { try await StoreContract.alertsInsertedWithAnAnalysisKeepIt(.sqlite) }
     @Test func concurrentOperationsOnOneStoreDoNotInterleaveTransactions() async throws { try await StoreContract.concurrentOperationsOnOneStoreDoNotInterleaveTransactions(.sqlite) }
     @Test func concurrentStartsOnOneDatabaseAllSucceed() async throws { try await StoreContract.concurrentStartsOnOneDatabaseAllSucceed(.sqlite) }
     @Test func closedStoreRefusesOperations() async throws { try await StoreContract.closedStoreRefusesOperations(.sqlite) }
@@ -29,11 +30,39 @@ import Testing
             // A second process start: migrating again keeps the data and records each version once.
             try await withStore(at: path) { store throws in
                 try await store.migrate()
-                let versions: [SQLiteRow] = try await store.connection.query("SELECT version FROM schema_migrations")
+                let versions: [SQLiteRow] = try await store.connection.query("SELECT version FROM schema_migrations ORDER BY version")
                 #expect(versions.compactMap { $0.column("version")?.integer } == SchemaMigration.sqlite.map(\.version))
                 #expect(try await store.loadBaselines(windowSeconds: 300).count == 1)
                 let mode: [SQLiteRow] = try await store.connection.query("PRAGMA journal_mode")
                 #expect(mode.first?.column("journal_mode")?.string == "wal")
+            }
+        }
+    }
+
+    @Test func version2AddsTheAnalysisColumnsToAVersion1Database() async throws {
+        try await withTemporaryDatabasePath { path throws in
+            // A database as a version-1 Vigil left it, with one alert.
+            let old = try await SQLiteStore.open(.file(path: path))
+            let _: [SQLiteRow] = try await old.connection.query(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+            for statement in SchemaMigration.sqlite[0].statements {
+                let _: [SQLiteRow] = try await old.connection.query(statement)
+            }
+            let _: [SQLiteRow] = try await old.connection.query("INSERT INTO schema_migrations VALUES (1, 0)")
+            let _: [SQLiteRow] = try await old.connection.query(
+                """
+                INSERT INTO alerts VALUES ('anom_v1', 1000, 'high', 'error_spike', '["api"]', 'd', 0.3, 10, 1, 0.01, 10, 1,
+                    30, '[]', '["boom"]', NULL, NULL, '[]', NULL, 'pending')
+                """)
+            try await old.close()
+
+            try await withStore(at: path) { store throws in
+                let alerts = try await store.recentAlerts(limit: 5)
+                #expect(alerts.map(\.anomalyID) == ["anom_v1"])
+                #expect(alerts.first?.analysis == AlertAnalysis(rootCause: nil, impact: nil, recommendedActions: [], confidence: nil, source: "pending"))
+                let offline = AlertAnalysis(rootCause: "x", impact: nil, recommendedActions: [], confidence: nil, source: "offline", error: "timeout")
+                try await store.updateAnalysis(anomalyID: "anom_v1", offline)
+                #expect(try await store.recentAlerts(limit: 1).first?.analysis == offline)
             }
         }
     }

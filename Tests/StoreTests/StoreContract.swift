@@ -141,26 +141,55 @@ enum StoreContract {
             try await withStore(database) { store throws in
                 let alert = sampleAlert(id: "anom_20240115_103045_1", detectedAt: 1_705_314_645)
                 try await store.insertAlert(alert)
-                try await store.updateAnalysis(
-                    anomalyID: alert.anomalyID,
+                #expect(try await store.recentAlerts(limit: 1).first?.analysis.source == "pending")
+                let claude = AlertAnalysis(
                     rootCause: "database connection pool exhausted",
                     impact: "checkout failing for ~30% of requests",
                     recommendedActions: ["raise pool size", "check DB latency"],
                     confidence: 0.8,
-                    source: "claude"
+                    source: "claude",
+                    model: "claude-sonnet-4-20250514",
+                    inputTokens: 1234,
+                    outputTokens: 210,
+                    latencyMilliseconds: 2_345
                 )
+                try await store.updateAnalysis(anomalyID: alert.anomalyID, claude)
                 var expected = alert
                 expected.rootCause = "database connection pool exhausted"
                 expected.impact = "checkout failing for ~30% of requests"
                 expected.recommendedActions = ["raise pool size", "check DB latency"]
                 expected.confidence = 0.8
                 expected.analysisSource = "claude"
+                expected.analysisModel = "claude-sonnet-4-20250514"
+                expected.analysisInputTokens = 1234
+                expected.analysisOutputTokens = 210
+                expected.analysisLatencyMilliseconds = 2_345
                 #expect(try await store.recentAlerts(limit: 1) == [expected])
 
+                // A later analysis replaces every field, the provenance included.
+                let offline = AlertAnalysis(
+                    rootCause: "error_spike in payments", impact: nil, recommendedActions: [], confidence: nil,
+                    source: "offline", error: "Claude answered HTTP 401: invalid x-api-key"
+                )
+                try await store.updateAnalysis(anomalyID: alert.anomalyID, offline)
+                #expect(try await store.recentAlerts(limit: 1) == [alert.applying(offline)])
+
                 await #expect(throws: StoreError.alertNotFound(anomalyID: "anom_missing")) {
-                    try await store.updateAnalysis(anomalyID: "anom_missing", rootCause: nil, impact: nil,
-                                                   recommendedActions: [], confidence: nil, source: "offline")
+                    try await store.updateAnalysis(anomalyID: "anom_missing", offline)
                 }
+            }
+        }
+    }
+
+    static func alertsInsertedWithAnAnalysisKeepIt(_ backend: StoreBackend) async throws {
+        try await backend.withFreshDatabase { database throws in
+            try await withStore(database) { store throws in
+                let alert = sampleAlert(id: "anom_analysed", detectedAt: 1_705_314_645).applying(
+                    AlertAnalysis(rootCause: "r", impact: "i", recommendedActions: ["a"], confidence: 1, source: "claude",
+                                  error: nil, model: "m", inputTokens: 1, outputTokens: 2, latencyMilliseconds: 3)
+                )
+                try await store.insertAlert(alert)
+                #expect(try await store.recentAlerts(limit: 1) == [alert])
             }
         }
     }

@@ -54,6 +54,16 @@ extension SchemaMigration {
             ]
         ),
         SchemaMigration(
+            version: 2,
+            statements: [
+                "ALTER TABLE alerts ADD COLUMN analysis_error TEXT",
+                "ALTER TABLE alerts ADD COLUMN analysis_model TEXT",
+                "ALTER TABLE alerts ADD COLUMN analysis_input_tokens BIGINT",
+                "ALTER TABLE alerts ADD COLUMN analysis_output_tokens BIGINT",
+                "ALTER TABLE alerts ADD COLUMN analysis_latency_ms BIGINT",
+            ]
+        ),
+        SchemaMigration(
             version: 3,
             statements: [
                 """

@@ -17,7 +17,9 @@ extension PostgresStore {
                     \(alert.baseline.errorRate), \(alert.baseline.volume), \(alert.baseline.serviceCount),
                     \(alert.multiplier), \(stored.anomaliesJSON), \(stored.sampleMessagesJSON), \(stored.samplesJSON),
                     \(alert.rootCause), \(alert.impact), \(stored.recommendedActionsJSON), \(alert.confidence),
-                    \(alert.analysisSource)
+                    \(alert.analysisSource),
+                    \(alert.analysisError), \(alert.analysisModel), \(alert.analysisInputTokens.map(Int64.init)),
+                    \(alert.analysisOutputTokens.map(Int64.init)), \(alert.analysisLatencyMilliseconds.map(Int64.init))
                 )
                 ON CONFLICT (anomaly_id) DO NOTHING
                 """,
@@ -26,21 +28,18 @@ extension PostgresStore {
         }
     }
 
-    public func updateAnalysis(
-        anomalyID: String,
-        rootCause: String?,
-        impact: String?,
-        recommendedActions: [String],
-        confidence: Double?,
-        source: String
-    ) async throws {
+    public func updateAnalysis(anomalyID: String, _ analysis: AlertAnalysis) async throws {
         try await perform("updateAnalysis") {
-            let actions = try StoredJSON.encode(recommendedActions)
+            let actions = try StoredJSON.encode(analysis.recommendedActions)
             let updated = try await client.query(
                 """
                 UPDATE alerts
-                SET root_cause = \(rootCause), impact = \(impact), recommended_actions = \(actions),
-                    confidence = \(confidence), analysis_source = \(source)
+                SET root_cause = \(analysis.rootCause), impact = \(analysis.impact), recommended_actions = \(actions),
+                    confidence = \(analysis.confidence), analysis_source = \(analysis.source),
+                    analysis_error = \(analysis.error), analysis_model = \(analysis.model),
+                    analysis_input_tokens = \(analysis.inputTokens.map(Int64.init)),
+                    analysis_output_tokens = \(analysis.outputTokens.map(Int64.init)),
+                    analysis_latency_ms = \(analysis.latencyMilliseconds.map(Int64.init))
                 WHERE anomaly_id = \(anomalyID)
                 RETURNING anomaly_id
                 """,

@@ -10,6 +10,7 @@ struct StoredAlert {
         "baseline_error_rate", "baseline_volume", "baseline_service_count",
         "multiplier", "anomalies", "sample_messages", "samples",
         "root_cause", "impact", "recommended_actions", "confidence", "analysis_source",
+        "analysis_error", "analysis_model", "analysis_input_tokens", "analysis_output_tokens", "analysis_latency_ms",
     ]
 
     var alert: Alert
@@ -66,7 +67,12 @@ struct StoredAlert {
             impact: try reader.optionalString("impact"),
             recommendedActions: try reader.json("recommended_actions", as: [String].self),
             confidence: try reader.optionalDouble("confidence"),
-            analysisSource: try reader.string("analysis_source")
+            analysisSource: try reader.string("analysis_source"),
+            analysisError: try reader.optionalString("analysis_error"),
+            analysisModel: try reader.optionalString("analysis_model"),
+            analysisInputTokens: try reader.optionalInt64("analysis_input_tokens").map { Int(clamping: $0) },
+            analysisOutputTokens: try reader.optionalInt64("analysis_output_tokens").map { Int(clamping: $0) },
+            analysisLatencyMilliseconds: try reader.optionalInt64("analysis_latency_ms").map { Int(clamping: $0) }
         )
         alert.samples = try reader.json("samples", as: [TemplateSampleRecord].self).map(\.sample)
         return alert

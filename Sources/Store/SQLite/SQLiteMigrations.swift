@@ -52,6 +52,18 @@ extension SchemaMigration {
                 "CREATE INDEX alerts_detected_at ON alerts (detected_at DESC)",
             ]
         ),
+        // The analysis' provenance (see AlertAnalysis); additive, so version-1 rows read back
+        // with nulls.
+        SchemaMigration(
+            version: 2,
+            statements: [
+                "ALTER TABLE alerts ADD COLUMN analysis_error TEXT",
+                "ALTER TABLE alerts ADD COLUMN analysis_model TEXT",
+                "ALTER TABLE alerts ADD COLUMN analysis_input_tokens INTEGER",
+                "ALTER TABLE alerts ADD COLUMN analysis_output_tokens INTEGER",
+                "ALTER TABLE alerts ADD COLUMN analysis_latency_ms INTEGER",
+            ]
+        ),
         // Message templates per service (stable ids across restarts) and each alert's top templates.
         SchemaMigration(
             version: 3,

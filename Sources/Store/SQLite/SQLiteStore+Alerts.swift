@@ -13,8 +13,9 @@ extension SQLiteStore {
                     current_error_rate, current_volume, current_service_count,
                     baseline_error_rate, baseline_volume, baseline_service_count,
                     multiplier, anomalies, sample_messages, samples,
-                    root_cause, impact, recommended_actions, confidence, analysis_source
-                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    root_cause, impact, recommended_actions, confidence, analysis_source,
+                    analysis_error, analysis_model, analysis_input_tokens, analysis_output_tokens, analysis_latency_ms
+                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (anomaly_id) DO NOTHING
                 """,
                 [
@@ -39,33 +40,38 @@ extension SQLiteStore {
                     .text(stored.recommendedActionsJSON),
                     .optional(alert.confidence),
                     .text(alert.analysisSource),
+                    .optional(alert.analysisError),
+                    .optional(alert.analysisModel),
+                    .optional(alert.analysisInputTokens.map(Int64.init)),
+                    .optional(alert.analysisOutputTokens.map(Int64.init)),
+                    .optional(alert.analysisLatencyMilliseconds.map(Int64.init)),
                 ]
             )
         }
     }
 
-    public func updateAnalysis(
-        anomalyID: String,
-        rootCause: String?,
-        impact: String?,
-        recommendedActions: [String],
-        confidence: Double?,
-        source: String
-    ) async throws {
+    public func updateAnalysis(anomalyID: String, _ analysis: AlertAnalysis) async throws {
         try await exclusively("updateAnalysis") {
             let updated = try await connection.query(
                 """
                 UPDATE alerts
-                SET root_cause = ?, impact = ?, recommended_actions = ?, confidence = ?, analysis_source = ?
+                SET root_cause = ?, impact = ?, recommended_actions = ?, confidence = ?, analysis_source = ?,
+                    analysis_error = ?, analysis_model = ?, analysis_input_tokens = ?, analysis_output_tokens = ?,
+                    analysis_latency_ms = ?
                 WHERE anomaly_id = ?
                 RETURNING anomaly_id
                 """,
                 [
-                    .optional(rootCause),
-                    .optional(impact),
-                    .text(try StoredJSON.encode(recommendedActions)),
-                    .optional(confidence),
-                    .text(source),
+                    .optional(analysis.rootCause),
+                    .optional(analysis.impact),
+                    .text(try StoredJSON.encode(analysis.recommendedActions)),
+                    .optional(analysis.confidence),
+                    .text(analysis.source),
+                    .optional(analysis.error),
+                    .optional(analysis.model),
+                    .optional(analysis.inputTokens.map(Int64.init)),
+                    .optional(analysis.outputTokens.map(Int64.init)),
+                    .optional(analysis.latencyMilliseconds.map(Int64.init)),
                     .text(anomalyID),
                 ]
             )

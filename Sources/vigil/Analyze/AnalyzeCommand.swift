@@ -1,8 +1,10 @@
+import Analyze
 import ArgumentParser
 import Detect
 import Foundation
 import Store
 import Syslog
+import Synchronization
 
 /// `vigil analyze FILE...`: replays syslog files through the same detection code the receiver
 /// uses, with the messages' own timestamps as the clock, and prints each alert as a JSON line.
@@ -10,6 +12,11 @@ import Syslog
 /// Baselines, cooldowns and alerts live in the database (`--database`, `DATABASE_URL`, default
 /// `sqlite:./data/vigil.db`): a run starts from the baselines the previous run saved, and the
 /// cooldown is the database's atomic one, so a cooldown begun in one run holds in the next.
+///
+/// Each admitted alert is stored "pending" and queued for analysis (Claude with
+/// `ANTHROPIC_API_KEY`, the offline analyzer without); it is printed once, when its analysis is
+/// recorded. At the end the command waits up to `--analysis-timeout` for the analyses still
+/// running; those that did not finish get the offline summary, so every printed alert is final.
 struct AnalyzeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
@@ -24,8 +31,22 @@ struct AnalyzeCommand: AsyncParsableCommand {
     @Option(help: "Time zone of timestamps written without an offset (RFC 3164). Default: the system's.")
     var timezone: String?
 
+    @Option(
+        name: .customLong("analysis-timeout"),
+        help: "Seconds to wait at the end for analyses still running; the rest get the offline summary."
+    )
+    var analysisTimeout: Double = 60
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one file to replay (\"-\" for standard input)") }
+        guard analysisTimeout.isFinite, analysisTimeout >= 0, analysisTimeout <= 86_400 else {
+            throw ValidationError("--analysis-timeout must be from 0 to 86400 seconds")
+        }
+        do {
+            _ = try AnalyzerConfiguration(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     func run() async throws {
@@ -36,6 +57,13 @@ struct AnalyzeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("vigil analyze: cannot open the database: \(error)\n".utf8))
             throw ExitCode.failure
         }
+        let printer = AlertPrinter()
+        let analysis = AnalysisQueue.make(
+            configuration: try AnalyzerConfiguration(environment: ProcessInfo.processInfo.environment),
+            store: store,
+            onFinished: { printer.print($0) }
+        )
+        let analysing = Task { await analysis.run() }
         let configuration = detection.configuration
         let baselines = try await store.loadBaselines(windowSeconds: configuration.windowSeconds)
         // The store's cooldown decides (atomically, across runs and processes), so the detector
@@ -59,18 +87,56 @@ struct AnalyzeCommand: AsyncParsableCommand {
                     throw ExitCode.failure
                 }
                 decoder.finish { replay.handle($0) }
-                try await replay.settle(with: store, cooldownSeconds: configuration.cooldownSeconds)
+                try await replay.settle(with: store, analysis: analysis, cooldownSeconds: configuration.cooldownSeconds)
             }
             replay.finish()
-            try await replay.settle(with: store, cooldownSeconds: configuration.cooldownSeconds)
+            try await replay.settle(with: store, analysis: analysis, cooldownSeconds: configuration.cooldownSeconds)
             try await store.saveBaselines(Array(replay.detector.baselines.values))
             try await store.saveTemplates(replay.detector.templates.persistentTemplates)
         } catch {
+            analysis.shutdown(reason: "vigil analyze failed before the analysis finished")
+            await analysing.value
             try? await store.close()
             throw error
         }
+        replay.reportProgress(final: true)  // the replay's own rate, before the wait for analyses
+        await finishAnalysis(analysis, running: analysing)
         try await store.close()
-        replay.reportProgress(final: true)
+        printer.report()
+    }
+
+    /// Waits (bounded) for the analyses still running, then stops the queue: what did not
+    /// finish gets the offline summary, recorded and printed before the store closes.
+    private func finishAnalysis(_ analysis: AnalysisQueue, running: Task<Void, Never>) async {
+        let timeout = Duration.milliseconds(Int64((analysisTimeout * 1000).rounded()))
+        if await !analysis.waitUntilIdle(timeout: timeout) {
+            FileHandle.standardError.write(Data(
+                "vigil analyze: analyses still running after --analysis-timeout \(analysisTimeout) s: offline summaries instead\n".utf8
+            ))
+        }
+        analysis.shutdown(reason: "no analysis within --analysis-timeout (\(analysisTimeout) s): offline summary instead")
+        await running.value
+    }
+}
+
+/// Prints each alert as one JSON line once its analysis is final, one writer at a time (the
+/// analysis workers call it concurrently), and counts the analyses by source.
+final class AlertPrinter: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    func print(_ alert: Alert) {
+        counts.withLock { counts in
+            counts[alert.analysisSource, default: 0] += 1
+            StandardOutput.write(Array((alert.json + "\n").utf8))
+        }
+    }
+
+    /// "vigil analyze: analysis: 1 claude, 2 offline" on standard error.
+    func report() {
+        let counts = counts.withLock { $0 }
+        guard !counts.isEmpty else { return }
+        let parts = counts.keys.sorted().map { "\(counts[$0] ?? 0) \($0)" }
+        FileHandle.standardError.write(Data("vigil analyze: analysis: \(parts.joined(separator: ", "))\n".utf8))
     }
 }
 
@@ -128,20 +194,18 @@ struct Replay {
         proposed += new
     }
 
-    /// Puts the proposed alerts, in time order, through the store's cooldown; stores and prints
-    /// the ones it admits.
-    mutating func settle(with store: any VigilStore, cooldownSeconds: Int64) async throws {
-        var output = ""
+    /// Puts the proposed alerts, in time order, through the store's cooldown; stores the ones it
+    /// admits ("pending") and queues them for analysis, which prints them when done.
+    mutating func settle(with store: any VigilStore, analysis: AnalysisQueue, cooldownSeconds: Int64) async throws {
         for alert in proposed {
             guard try await store.admitAlert(category: alert.category, at: alert.detectedAt, cooldownSeconds: cooldownSeconds) else {
                 continue
             }
             try await store.insertAlert(alert)
             alerts += 1
-            output += alert.json + "\n"
+            analysis.submit(alert)
         }
         proposed.removeAll()
-        if !output.isEmpty { StandardOutput.write(Array(output.utf8)) }
     }
 
     mutating func reportProgressIfDue() {

@@ -1,0 +1,109 @@
+import Detect
+import Foundation
+
+/// The analysis Vigil can give without a model: what the detector measured, said plainly.
+///
+/// Deterministic — the same alert always reads the same — and it claims nothing it did not
+/// see: the root cause is a summary of the evidence (which metric moved, by how much, where,
+/// when, and the dominant error shapes with their counts), the impact restates the measured
+/// numbers, there are no recommended actions and no confidence. Used without an API key, when
+/// Claude fails, and for alerts the full queue could not wait for.
+public struct OfflineAnalyzer: AlertAnalyzer {
+    /// Error shapes named in the summary.
+    public var maximumShapes = 3
+    /// Longest shape quoted whole.
+    public var maximumShapeLength = 160
+
+    public init() {}
+
+    public func analyze(_ alert: Alert) async -> AlertAnalysis {
+        analysis(of: alert)
+    }
+
+    public func analysis(of alert: Alert) -> AlertAnalysis {
+        AlertAnalysis(
+            rootCause: rootCause(alert),
+            impact: impact(alert),
+            recommendedActions: [],
+            confidence: nil,
+            source: AlertAnalysis.offlineSource
+        )
+    }
+
+    func rootCause(_ alert: Alert) -> String {
+        var sentences: [String] = []
+        let services = alert.affectedServices.isEmpty ? "the overall traffic" : alert.affectedServices.joined(separator: ", ")
+        sentences.append("\(alert.category.rawValue) (\(alert.severity.rawValue)) in \(services), detected at \(alert.detectedAtRFC3339).")
+        let moved = Self.movements(alert)
+        if !moved.isEmpty { sentences.append(moved.joined(separator: "; ") + ".") }
+        let grouped = MessageShapes(alert.sampleMessages)
+        if grouped.total > 0 {
+            let named = grouped.shapes.prefix(maximumShapes).map { shape in
+                var text = shape.text
+                if text.count > maximumShapeLength { text = String(text.prefix(maximumShapeLength)) + "…" }
+                return "\"\(text)\" ×\(shape.count)"
+            }
+            let more = grouped.shapes.count > maximumShapes ? " and \(grouped.shapes.count - maximumShapes) other shapes" : ""
+            sentences.append("Dominant errors (\(grouped.total) samples): " + named.joined(separator: ", ") + more + ".")
+        } else {
+            sentences.append("No error messages were sampled.")
+        }
+        sentences.append("Offline summary of the evidence; no model was consulted.")
+        return sentences.joined(separator: " ")
+    }
+
+    func impact(_ alert: Alert) -> String {
+        let window = alert.current
+        switch alert.category {
+        case .errorSpike, .newPattern:
+            let errors = Int((window.errorRate * window.volume).rounded())
+            return "\(errors) of \(Self.count(window.volume)) messages in the detection window were errors (\(Self.percent(window.errorRate)))"
+                + " in \(Self.serviceList(alert))."
+        case .volumeSpike:
+            return "\(Self.count(window.volume)) messages in the detection window against \(Self.count(alert.baseline.volume)) usually"
+                + " in \(Self.serviceList(alert))."
+        case .serviceChange:
+            let appeared = alert.anomalies.flatMap(\.appearedServices)
+            let vanished = alert.anomalies.flatMap(\.vanishedServices)
+            var parts: [String] = []
+            if !vanished.isEmpty { parts.append("stopped logging: " + vanished.joined(separator: ", ")) }
+            if !appeared.isEmpty { parts.append("started logging: " + appeared.joined(separator: ", ")) }
+            return (parts.isEmpty ? "The set of logging services changed" : "Services " + parts.joined(separator: "; "))
+                + " (\(Self.count(window.serviceCount)) active, \(Self.count(alert.baseline.serviceCount)) usually)."
+        }
+    }
+
+    /// "payments error rate 30.2% (baseline 1.0%, 30.2×)" per anomaly, the alert's lead first.
+    static func movements(_ alert: Alert) -> [String] {
+        alert.anomalies.prefix(4).map { anomaly in
+            let scope: String
+            switch anomaly.scope {
+            case .overall: scope = "overall"
+            case .service(let name): scope = name
+            }
+            let times = anomaly.multiplier.map { ", \(oneDecimal($0))×" } ?? ""
+            switch anomaly.category {
+            case .errorSpike, .newPattern:
+                return "\(scope) error rate \(percent(anomaly.current.errorRate)) (baseline \(percent(anomaly.baseline.errorRate))\(times))"
+            case .volumeSpike:
+                return "\(scope) volume \(count(anomaly.current.volume)) messages per window (baseline \(count(anomaly.baseline.volume))\(times))"
+            case .serviceChange:
+                return "\(scope) active services \(count(anomaly.current.serviceCount)) (baseline \(count(anomaly.baseline.serviceCount)))"
+            }
+        }
+    }
+
+    static func serviceList(_ alert: Alert) -> String {
+        alert.affectedServices.isEmpty ? "all services" : alert.affectedServices.joined(separator: ", ")
+    }
+
+    static func percent(_ rate: Double) -> String { oneDecimal(rate * 100) + "%" }
+
+    static func oneDecimal(_ value: Double) -> String {
+        value.isFinite ? String(format: "%.1f", value) : "∞"
+    }
+
+    static func count(_ value: Double) -> String {
+        value.isFinite ? String(Int64(value.rounded())) : "∞"
+    }
+}
