@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "Syslog", targets: ["Syslog"]),
+        .library(name: "Patterns", targets: ["Patterns"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -22,6 +23,9 @@ let package = Package(
         // RFC 5424 / RFC 3164 parsing and RFC 6587 framing over raw bytes. No dependencies, by design:
         // it is the hot path and the part every other module builds on.
         .target(name: "Syslog"),
+        // Streaming template mining: message text → template with <*> for variable tokens. No
+        // dependencies (not even Foundation): it runs in the receive path's shards.
+        .target(name: "Patterns"),
         // Per-service window counters, baselines, rules (the receiver feeds the counters).
         .target(name: "Detect", dependencies: ["Syslog"]),
         // Baselines, cooldowns and alerts behind one protocol: SQLite (the embedded default) and PostgreSQL.
@@ -49,6 +53,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "Syslog",
+                "Patterns",
                 "Detect",
                 "Store",
                 "Ingest",
@@ -61,6 +66,11 @@ let package = Package(
             dependencies: ["Syslog"],
             path: "benchmarks/ParserBenchmark"
         ),
+        .executableTarget(
+            name: "TemplateBenchmark",
+            dependencies: ["Patterns"],
+            path: "benchmarks/templates/TemplateBenchmark"
+        ),
         .testTarget(
             name: "SyslogTests",
             dependencies: [
@@ -68,6 +78,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(name: "PatternsTests", dependencies: ["Patterns"]),
         .testTarget(name: "DetectTests", dependencies: ["Detect", "Syslog"]),
         .testTarget(
             name: "StoreTests",
