@@ -1,0 +1,117 @@
+import Testing
+@testable import Patterns
+
+@Suite struct TemplateMinerTests {
+    @Test func messagesOfOneShapeShareATemplate() {
+        var miner = TemplateMiner()
+        let first = miner.add("Received block blk_123 of size 67108864 from /10.0.0.1")
+        let second = miner.add("Received block blk_-99 of size 512 from /10.0.0.2")
+        #expect(first.isNew)
+        #expect(!second.isNew)
+        #expect(first.id == second.id)
+        #expect(miner.template(first.id)?.text == "Received block <*> of size <*> from <*>")
+        #expect(miner.template(first.id)?.count == 2)
+    }
+
+    @Test func differentMessagesGetDifferentTemplates() {
+        var miner = TemplateMiner()
+        let a = miner.add("PacketResponder 1 for block blk_1 terminating")
+        let b = miner.add("Deleting block blk_2 file /data/blk_2")
+        let c = miner.add("Verification succeeded for blk_3")
+        #expect(Set([a.id, b.id, c.id]).count == 3)
+        #expect(miner.count == 3)
+    }
+
+    @Test func aTemplateWidensAndKeepsItsID() {
+        var miner = TemplateMiner()
+        let first = miner.add("Invalid user admin from 1.2.3.4")
+        let second = miner.add("Invalid user oracle from 5.6.7.8")
+        #expect(second.id == first.id)
+        #expect(!second.isNew)
+        #expect(miner.template(first.id)?.text == "Invalid user <*> from <*>")
+        // The narrow shape still goes to the widened template.
+        #expect(miner.add("Invalid user admin from 9.9.9.9").id == first.id)
+    }
+
+    @Test func idsDependOnTheShapeNotOnArrivalOrder() {
+        var one = TemplateMiner()
+        var two = TemplateMiner()
+        let late = "session opened for user root by (uid=0)"
+        _ = one.add("something else entirely 42")
+        _ = one.add("and a third kind of line")
+        let inOne = one.add(late).id
+        let inTwo = two.add(late).id
+        #expect(inOne == inTwo)
+        #expect(inOne == TemplateID(inOne.description))
+        #expect(inOne.description.count == 16)
+    }
+
+    @Test func theSameInputGivesTheSameAssignments() {
+        let lines = (0..<500).map { i in
+            switch i % 5 {
+            case 0: "Accepted password for user\(i % 7) from 10.0.\(i).1 port \(i) ssh2"
+            case 1: "Failed password for invalid user guest from 10.1.\(i).2 port \(i) ssh2"
+            case 2: "pam_unix(sshd:session): session closed for user root"
+            case 3: "Received disconnect from 10.2.\(i).3: 11: Bye Bye [preauth]"
+            default: "Connection closed by 10.3.\(i).4 [preauth]"
+            }
+        }
+        func run() -> ([TemplateID], [MinedTemplate]) {
+            var miner = TemplateMiner()
+            return (lines.map { miner.add($0).id }, miner.templates)
+        }
+        let (ids1, templates1) = run()
+        let (ids2, templates2) = run()
+        #expect(ids1 == ids2)
+        #expect(templates1 == templates2)
+        #expect(Set(ids1).count == 5)
+    }
+
+    @Test func restoredTemplatesKeepTheirIDs() {
+        var miner = TemplateMiner()
+        let a = miner.add("User alice logged in from 10.0.0.1").id
+        _ = miner.add("User bob logged in from 10.0.0.2")
+        let b = miner.add("Disk /dev/sda1 is 91% full").id
+        var restored = TemplateMiner(restoring: miner.templates)
+        #expect(restored.templates == miner.templates)
+        let again = restored.add("User carol logged in from 10.0.0.3")
+        #expect(again.id == a)
+        #expect(!again.isNew)
+        #expect(restored.add("Disk /dev/sdb2 is 12% full").id == b)
+        #expect(restored.template(a)?.count == 3)
+    }
+
+    @Test func theLeastRecentlySeenTemplateIsEvictedAtTheCap() {
+        var miner = TemplateMiner(configuration: .init(maximumTemplates: 2))
+        let a = miner.add("alpha event happened").id
+        let b = miner.add("beta thing occurred now").id
+        _ = miner.add("alpha event happened")  // a is now more recent than b
+        let c = miner.add("gamma completely different message here").id
+        #expect(miner.evictedCount == 1)
+        #expect(miner.count == 2)
+        #expect(miner.template(b) == nil)
+        #expect(miner.template(a) != nil)
+        #expect(miner.template(c) != nil)
+        // b comes back with the same id (a new template, since the old one is gone).
+        let again = miner.add("beta thing occurred now")
+        #expect(again.isNew)
+        #expect(again.id == b)
+        #expect(miner.evictedCount == 2)
+        #expect(miner.templates.count == 2)
+    }
+
+    @Test func shapesDifferingInLengthAreDifferentTemplates() {
+        var miner = TemplateMiner()
+        let short = miner.add("job done").id
+        let long = miner.add("job done twice").id
+        #expect(short != long)
+    }
+
+    @Test func templateTextIsAvailableAsBytes() {
+        var miner = TemplateMiner()
+        let id = miner.add("quote \" and backslash \\ kept").id
+        let text = miner.withText(of: id) { String(decoding: $0, as: UTF8.self) }
+        #expect(text == "quote \" and backslash \\ kept")
+        #expect(miner.withText(of: TemplateID(rawValue: 1)) { $0.count } == nil)
+    }
+}
