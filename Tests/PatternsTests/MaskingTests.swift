@@ -5,7 +5,9 @@ import Testing
 @Suite struct MaskingTests {
     @Test(arguments: [
         // numbers, signed, decimal, with units glued on
-        ("took 125 ms", "took <*> ms"),
+        ("took 125 ms", "took <*> <*>"),  // a unit after a value goes with it
+        ("lifetime <1 sec", "lifetime <*> <*>"),
+        ("ms and sec alone", "ms and sec alone"),
         ("delta -42 ratio 0.75", "delta <*> ratio <*>"),
         ("size 64KB", "size <*>"),
         // hex
