@@ -30,12 +30,12 @@ enum Tokenizer {
                 let j = tokenEnd(bytes, from: i, classes: classes)
                 var hash = ByteHash()
                 var identity: UInt64 =
-                    switch TokenMasking.mask(bytes, from: i, to: j, into: &hash) {
+                    switch TokenMasking.mask(bytes, from: i, to: j, into: &hash, classes: classes) {
                     case .constant: hash.value
                     case .variable: ByteHash.variable
                     }
                 if identity != ByteHash.variable, let previous = tokens.last, previous.isVariable,
-                    TokenMasking.isUnit(bytes, from: i, to: j)
+                    TokenMasking.isUnit(bytes, from: i, to: j, classes: classes)
                 {
                     identity = ByteHash.variable  // `5 ms`, `(18.4 KB)`: the unit goes with its value
                 }

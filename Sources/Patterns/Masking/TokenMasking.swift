@@ -83,8 +83,25 @@ enum TokenMasking {
     static func mask<Sink: MaskedByteSink>(
         _ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, into sink: inout Sink
     ) -> Outcome {
-        if isPath(bytes, from: start, to: end) { return .variable }
-        return classes.withUnsafeBufferPointer { classes in
+        classes.withUnsafeBufferPointer { mask(bytes, from: start, to: end, into: &sink, classes: $0) }
+    }
+
+    /// `mask` with the class table at hand (the tokenizer's loop passes it once per message).
+    static func mask<Sink: MaskedByteSink>(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, into sink: inout Sink,
+        classes: UnsafeBufferPointer<UInt8>
+    ) -> Outcome {
+        // Paths are decided from the first bytes and the count of `/` seen on the way (words
+        // never contain `/`), so the token is walked once.
+        let count = end - start
+        var path =
+            count >= 2
+            && ((bytes[start] == UInt8(ascii: "/") && (bytes[start + 1] != UInt8(ascii: "/") || count > 2))
+                || (bytes[start] == UInt8(ascii: "~") && bytes[start + 1] == UInt8(ascii: "/"))
+                || (count >= 3 && bytes[start + 1] == UInt8(ascii: ":") && bytes[start + 2] == UInt8(ascii: "\\")))
+        if path { return .variable }
+        var slashes = 0
+        do {
             var constantWords = 0
             var variables = 0
             var i = start
@@ -129,11 +146,13 @@ enum TokenMasking {
                     variables += 1
                     i = j
                 } else {
+                    if c == UInt8(ascii: "/") { slashes += 1 }
                     sink.append(c)
                     i += 1
                 }
             }
-            return variables > 0 && constantWords == 0 ? .variable : .constant
+            path = slashes >= 2  // `a/b/c`, `scheme://…`
+            return path || (variables > 0 && constantWords == 0) ? .variable : .constant
         }
     }
 
@@ -156,7 +175,7 @@ enum TokenMasking {
     }
 
     /// A unit of measure (`ms`, `sec`, `KB`, …) with optional punctuation around it (`KB),`).
-    static func isUnit(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
+    static func isUnit(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int, classes: UnsafeBufferPointer<UInt8>) -> Bool {
         var first = start
         var last = end
         while first < last, classes[Int(b[first])] & word == 0 { first += 1 }
@@ -165,45 +184,31 @@ enum TokenMasking {
         guard count >= 1, count <= 7 else { return false }
         var key: UInt64 = 0
         for k in first..<last { key = key << 8 | UInt64(b[k]) }
-        return units.contains(key)
+        switch key {
+        // ms us ns s sec secs seconds min mins minutes h hours
+        case 0x6D73, 0x7573, 0x6E73, 0x73, 0x736563, 0x7365_6373, 0x73_6563_6F6E_6473, 0x6D696E, 0x6D69_6E73,
+            0x6D_696E_7574_6573, 0x68, 0x686F_7572_73:
+            return true
+        // B KB kB MB GB TB KiB MiB GiB Kbps Mbps Gbps
+        case 0x42, 0x4B42, 0x6B42, 0x4D42, 0x4742, 0x5442, 0x4B6942, 0x4D6942, 0x476942, 0x4B62_7073, 0x4D62_7073,
+            0x4762_7073:
+            return true
+        default:
+            return false
+        }
     }
-
-    static let units: Set<UInt64> = Set(
-        ["ms", "us", "ns", "s", "sec", "secs", "seconds", "min", "mins", "minutes", "h", "hours",
-         "B", "KB", "kB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "Kbps", "Mbps", "Gbps"].map { unit in
-            unit.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        })
 
     /// Three-letter day and month names, capitalised as dates print them (`Mon`, `Jun`).
     static func isDateWord(_ b: UnsafeRawBufferPointer, at i: Int) -> Bool {
         let key = UInt32(b[i]) << 16 | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2])
-        return dateWords.contains(key)
-    }
-
-    static let dateWords: Set<UInt32> = Set(
-        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
-         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].map { word in
-            word.utf8.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        })
-
-    /// `/x…`, `~/…`, `C:\…`, `scheme://…`, or at least two `/` (a relative path with two parts).
-    
-    static func isPath(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
-        let count = end - start
-        guard count >= 2 else { return false }
-        let first = b[start]
-        if first == UInt8(ascii: "/") { return b[start + 1] != UInt8(ascii: "/") || count > 2 }
-        if first == UInt8(ascii: "~"), b[start + 1] == UInt8(ascii: "/") { return true }
-        if count >= 3, b[start + 1] == UInt8(ascii: ":"), b[start + 2] == UInt8(ascii: "\\") { return true }
-        var slashes = 0
-        var i = start
-        while i < end {
-            if b[i] == UInt8(ascii: "/") {
-                slashes += 1
-                if slashes >= 2 { return true }  // also `scheme://`
-            }
-            i += 1
+        switch key {
+        // Mon Tue Wed Thu Fri Sat Sun
+        case 0x4D6F6E, 0x547565, 0x576564, 0x546875, 0x467269, 0x536174, 0x53756E: return true
+        // Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec
+        case 0x4A616E, 0x466562, 0x4D6172, 0x417072, 0x4D6179, 0x4A756E, 0x4A756C, 0x417567, 0x536570, 0x4F6374,
+            0x4E6F76, 0x446563:
+            return true
+        default: return false
         }
-        return false
     }
 }

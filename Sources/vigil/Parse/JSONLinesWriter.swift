@@ -124,6 +124,11 @@ struct JSONLinesWriter {
         if let bytes { string(bytes) } else { raw("null") }
     }
 
+    /// Bytes already rendered as JSON (a cached fragment of a line).
+    mutating func raw(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+    }
+
     @inline(__always)
     mutating func raw(_ text: StaticString) {
         buffer.append(contentsOf: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))

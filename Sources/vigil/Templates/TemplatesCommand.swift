@@ -89,6 +89,7 @@ struct TemplatesRun {
     private var assignments: [Assignment] = []
     private var errorReasons: [String] = []
     private var writer = JSONLinesWriter()
+    private var fragments: [FragmentKey: [UInt8]] = [:]
     private static let flushThreshold = 1 << 19
 
     init(raw: Bool, stream: Bool, configuration: TemplateMiner.Configuration, parser: SyslogParser, sink: @escaping Sink) {
@@ -151,17 +152,32 @@ struct TemplatesRun {
             writer.raw("}\n")
             return
         }
+        // Lines of one template end alike: render that end once (escaping included), then copy it.
+        // While streaming, a template may still widen, so the cache is only used at the end.
+        let key = FragmentKey(miner: assignment.miner, id: assignment.id)
+        if !stream, let fragment = fragments[key] {
+            writer.raw(fragment)
+            return
+        }
+        var fragment = JSONLinesWriter(capacity: 256)
         let miner = miners.miners[Int(assignment.miner)]
         let id = miner.canonical(assignment.id)
-        writer.raw(#","template_id":"#)
-        id.withHexDigits { writer.string($0) }
-        writer.raw(#","template":"#)
-        if miner.withText(of: id, { writer.string($0) }) == nil { writer.raw("null") }
+        fragment.raw(#","template_id":"#)
+        id.withHexDigits { fragment.string($0) }
+        fragment.raw(#","template":"#)
+        if miner.withText(of: id, { fragment.string($0) }) == nil { fragment.raw("null") }
         if !raw {
-            writer.raw(#","service":"#)
-            miners.names[Int(assignment.miner)].withUnsafeBytes { writer.string($0) }
+            fragment.raw(#","service":"#)
+            miners.names[Int(assignment.miner)].withUnsafeBytes { fragment.string($0) }
         }
-        writer.raw("}\n")
+        fragment.raw("}\n")
+        writer.raw(fragment.buffer)
+        if !stream { fragments[key] = fragment.buffer }
+    }
+
+    private struct FragmentKey: Hashable {
+        var miner: Int32
+        var id: TemplateID
     }
 
     private mutating func flush() {
