@@ -62,6 +62,19 @@ import Testing
         #expect(miner.add("cupsd startup succeeded").id == started)
     }
 
+    @Test func aLeadingWordWithManyValuesFoldsOnlyInALongMessage() {
+        var long = TemplateMiner()
+        let jobs = ["com.apple.daily", "com.apple.heartbeat", "com.apple.harvest"].map {
+            long.add("\($0): scheduler told me to run this job; however, the start time isn't for 42 seconds.").id
+        }
+        #expect(Set(jobs.map { long.canonical($0) }).count == 1)
+        #expect(long.count == 1)
+        var short = TemplateMiner()
+        let words = ["onPause", "onResume", "onStop"].map { short.add($0).id }
+        #expect(Set(words).count == 3)
+        #expect(short.count == 3)
+    }
+
     @Test func valuesVaryingInNumberKeepTheTemplate() {
         var miner = TemplateMiner()
         let plain = miner.add("host:443 close, 451 bytes sent, 18846 bytes received, lifetime 00:01").id

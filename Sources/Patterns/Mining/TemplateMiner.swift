@@ -214,7 +214,12 @@ public struct TemplateMiner: Sendable {
         let key = keyRange
         candidates: for slot in byLength[length] {
             let state = states[Int(slot)]
-            for position in key where state.tokens[position] != scratch[position].identity { continue candidates }
+            var keyIsVariable = false
+            for position in key where state.tokens[position] != scratch[position].identity {
+                // A key word differs: another kind of message, unless folding made it a variable.
+                if state.tokens[position] != ByteHash.variable { continue candidates }
+                keyIsVariable = true
+            }
             var constants = 0
             var equal = 0
             for position in 0..<length {
@@ -224,6 +229,7 @@ public struct TemplateMiner: Sendable {
                 // Equal, or a value where the template had kept the first value it saw.
                 if identity == scratch[position].identity || (scratch[position].isVariable && !key.contains(position)) { equal += 1 }
             }
+            if keyIsVariable && equal < Self.anchorsForKeyFold { continue }
             let score = constants == 0 ? 1 : Double(equal) / Double(constants)
             if score > bestScore || (score == bestScore && best != nil && state.id < bestID) || (score == bestScore && best == nil) {
                 best = slot
@@ -255,25 +261,34 @@ public struct TemplateMiner: Sendable {
     /// to it but for one position — when that position has `distinctValuesForVariable` values.
     /// The oldest template survives, keeps its id and takes the others' ids as aliases. Returns
     /// the slot that now holds the new template's messages.
+    static let anchorsForKeyFold = 5
+
     private mutating func foldSiblings(of slot: Int32) -> Int32 {
         let tokens = states[Int(slot)].tokens
         let length = tokens.count
         guard configuration.distinctValuesForVariable > 1, length > 0 else { return slot }
-        let key = keyRange
         var siblingsAt: [Int: [Int32]] = [:]
         for other in byLength[length] where other != slot {
             let theirs = states[Int(other)].tokens
             var conflicts = 0
             var conflict = 0
+            var anchors = 0
             for position in 0..<length {
                 let mine = tokens[position]
                 let their = theirs[position]
-                if mine == their || (their == ByteHash.variable && !key.contains(position)) { continue }
+                if mine == their || their == ByteHash.variable {
+                    if mine == their && mine != ByteHash.variable { anchors += 1 }
+                    continue
+                }
                 conflicts += 1
                 conflict = position
-                if conflicts > 1 || key.contains(position) { conflicts = 2; break }
+                if conflicts > 1 { break }
             }
-            if conflicts == 1 { siblingsAt[conflict, default: []].append(other) }
+            // A key word (what kind of message it is) only becomes variable in a message long
+            // enough that the rest still says what it is.
+            if conflicts == 1 && (!keyRange.contains(conflict) || anchors >= Self.anchorsForKeyFold) {
+                siblingsAt[conflict, default: []].append(other)
+            }
         }
         for position in siblingsAt.keys.sorted() {
             let siblings = siblingsAt[position]!
