@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Template miner throughput, and `vigil templates --raw` against drain3 on the same lines.
 #
-#   benchmarks/templates/bench.sh [LINES] [TSV_DIR]
+#   benchmarks/templates/bench.sh [LINES] [TSV_DIR] [REAL_SHARE]
 #
 # Builds release (.build-release), writes a mixed corpus of LINES message texts (default
-# 200000; with TSV_DIR, Loghub-style samples are mixed in), then reports, in one run:
+# 200000; with TSV_DIR, Loghub-style samples make up REAL_SHARE of it, default 0.5), then
+# reports, in one run:
 #  1. the miner alone (TemplateBenchmark: lines in memory, single thread, best of 5);
 #  2. the whole `vigil templates --raw CORPUS > /dev/null` process (best of 3 wall-clock runs);
 #  3. the whole drain3 process over the same file (python3, drain3 defaults; best of 2);
@@ -13,9 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 LINES="${1:-200000}"
 TSV_DIR="${2:-}"
+SHARE="${3:-0.5}"
 mkdir -p benchmarks/data
-CORPUS="benchmarks/data/templates-mixed-${LINES}.txt"
-python3 benchmarks/templates/make_corpus.py "$CORPUS" --lines "$LINES" ${TSV_DIR:+--tsv-dir "$TSV_DIR"}
+CORPUS="benchmarks/data/templates-mixed-${LINES}-${SHARE}.txt"
+python3 benchmarks/templates/make_corpus.py "$CORPUS" --lines "$LINES" --real-share "$SHARE" ${TSV_DIR:+--tsv-dir "$TSV_DIR"}
 swift build -c release --scratch-path .build-release --product vigil >/dev/null
 swift build -c release --scratch-path .build-release --product TemplateBenchmark >/dev/null
 BIN=.build-release/release

@@ -3,10 +3,11 @@
 template miner benchmark: many message families from different kinds of systems, with
 randomised variables (numbers, addresses, ids, paths, user and host names), interleaved.
 
-usage: make_corpus.py OUT [--lines N] [--seed S] [--tsv-dir DIR]
+usage: make_corpus.py OUT [--lines N] [--seed S] [--tsv-dir DIR] [--real-share F]
 
 With --tsv-dir, the Content fields of the `<Name>.tsv` files there (Loghub-style samples) are
-mixed in too, their digits re-randomised, so real message shapes are part of the load.
+mixed in too (a share F of the lines, default 0.5), their digits re-randomised, so real message
+shapes are part of the load.
 Deterministic for a given seed.
 """
 import argparse, os, random, re
@@ -73,6 +74,7 @@ def main():
     parser.add_argument('--lines', type=int, default=200_000)
     parser.add_argument('--seed', type=int, default=7)
     parser.add_argument('--tsv-dir')
+    parser.add_argument('--real-share', type=float, default=0.5)
     args = parser.parse_args()
     r = random.Random(args.seed)
     real = []
@@ -84,7 +86,7 @@ def main():
     digit = re.compile(r'\d')
     with open(args.out, 'w', encoding='utf-8') as out:
         for _ in range(args.lines):
-            if real and r.random() < 0.5:
+            if real and r.random() < args.real_share:
                 line = digit.sub(lambda _: str(r.randint(0, 9)), r.choice(real))
             else:
                 line = r.choice(FAMILIES)(r)
