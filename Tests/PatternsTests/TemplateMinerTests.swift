@@ -141,6 +141,19 @@ import Testing
         #expect(restored.template(bob)?.text == "Invalid user <*> from <*>")
     }
 
+    @Test func restoringInconsistentAliasesNeitherLoopsNorStealsIDs() {
+        let a = TemplateID(rawValue: 1)
+        let b = TemplateID(rawValue: 2)
+        let miner = TemplateMiner(restoring: [
+            MinedTemplate(id: a, text: "alpha <*>", count: 1, aliases: [a, b]),
+            MinedTemplate(id: b, text: "beta <*>", count: 1, aliases: [a]),
+        ])
+        #expect(miner.canonical(a) == a)
+        #expect(miner.canonical(b) == a)  // b was claimed as an alias first; the second entry is dropped
+        #expect(miner.count == 1)
+        #expect(miner.template(b)?.text == "alpha <*>")
+    }
+
     @Test func theLeastRecentlySeenTemplateIsEvictedAtTheCap() {
         var miner = TemplateMiner(configuration: .init(maximumTemplates: 2))
         let a = miner.add("alpha event happened").id

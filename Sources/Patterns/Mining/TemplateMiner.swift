@@ -3,16 +3,28 @@
 ///
 /// How a message is matched:
 /// 1. It is split on whitespace and masked (`TokenMasking`): numbers, hex, IP addresses, UUIDs,
-///    paths and `key=value` values become `<*>`. The masked token sequence is its *shape*.
+///    paths, units after values and `key=value` values become `<*>`. The masked token sequence
+///    is its *shape*.
 /// 2. A shape seen before maps straight to its template (one hash lookup: the hot path, no
 ///    allocation).
-/// 3. A new shape is compared with the templates of the same length, position by position;
-///    the most similar one at or above `similarityThreshold` takes it, and the positions where
-///    they differ become variable. Otherwise the shape starts a new template.
+/// 3. A new shape is compared with the templates of the same length whose key words (the first
+///    `exactPrefix` tokens, after a log header if the line has one) are equal; the most similar
+///    at or above `similarityThreshold` takes it, and the positions where they differ become
+///    variable.
+/// 4. Else a template with the same constant words in the same order takes it (its values vary
+///    in number: `(18.4 KB)` present or not).
+/// 5. Else it starts a new template; and when that one and others differ only at one position
+///    that now has `distinctValuesForVariable` values, they are folded into the oldest, with
+///    that position variable.
+///
+/// Ids: a template's id is a hash of the shape that created it, so it is the same in every
+/// process whatever arrived before, and it never changes when the template widens. When
+/// templates are folded, the survivor keeps its id and the others' ids become its aliases:
+/// `canonical(_:)` and `template(_:)` follow them, and they are persisted with the template.
 ///
 /// A value type with a single owner (a shard's serial queue owns one per service). Memory is
 /// bounded: at most `maximumTemplates` templates (the least recently seen is evicted and
-/// counted) and `maximumShapes` remembered shapes.
+/// counted), `maximumShapes` remembered shapes and skeletons, `maximumAliases` per template.
 public struct TemplateMiner: Sendable {
     public struct Configuration: Sendable, Hashable {
         /// Live templates kept; creating one more evicts the least recently seen.
@@ -22,7 +34,8 @@ public struct TemplateMiner: Sendable {
         /// Tokens looked at per message; the rest of a longer message is one variable token.
         public var maximumTokens: Int = 128
         /// A new shape joins the most similar template of its length when at least this share
-        /// of the template's tokens equal the shape's.
+        /// of the template's constant tokens equal the shape's (a value where the template has
+        /// a constant counts as equal: the constant was the first value seen).
         public var similarityThreshold: Double = 0.8
         /// Leading tokens that must be equal for a shape to join a template (message kinds tend to
         /// differ first in their first words: "Acquiring …" / "Releasing …").
@@ -32,6 +45,8 @@ public struct TemplateMiner: Sendable {
         /// with many values is a variable (user and host names), a word with few is part of the
         /// message kind (`VM Started` / `VM Stopped`).
         public var distinctValuesForVariable: Int = 3
+        /// Ids of folded templates kept per template (the oldest are kept).
+        public var maximumAliases: Int = 64
 
         public init(maximumTemplates: Int = 1000) {
             self.maximumTemplates = maximumTemplates
@@ -98,7 +113,7 @@ public struct TemplateMiner: Sendable {
             clock += 1
             let state = TemplateState(
                 id: template.id, tokens: tokens, tokenTexts: texts, count: template.count, lastSeen: clock,
-                created: clock, aliases: template.aliases)
+                created: clock, aliases: Array(template.aliases.prefix(self.configuration.maximumAliases)))
             insert(state)
         }
     }
@@ -116,7 +131,12 @@ public struct TemplateMiner: Sendable {
     /// The id `id` is known by now: itself, or the template it was folded into.
     public func canonical(_ id: TemplateID) -> TemplateID {
         var id = id
-        while let target = aliasOf[id] { id = target }
+        // Aliases point at live templates, which are never aliases themselves (folding remaps
+        // them); the bound only guards against restored data that says otherwise.
+        for _ in 0..<8 {
+            guard let target = aliasOf[id] else { break }
+            id = target
+        }
         return id
     }
 
@@ -314,12 +334,14 @@ public struct TemplateMiner: Sendable {
             }
             states[target].count += folded.count
             states[target].lastSeen = max(states[target].lastSeen, folded.lastSeen)
-            if member != fresh {
-                states[target].aliases.append(folded.id)
-                aliasOf[folded.id] = states[target].id
+            for alias in (member == fresh ? [] : [folded.id]) + folded.aliases {
+                if states[target].aliases.count < configuration.maximumAliases {
+                    states[target].aliases.append(alias)
+                    aliasOf[alias] = states[target].id
+                } else {
+                    aliasOf[alias] = nil
+                }
             }
-            states[target].aliases.append(contentsOf: folded.aliases)
-            for alias in folded.aliases { aliasOf[alias] = states[target].id }
             release(member)
         }
         states[target].render()
@@ -365,7 +387,7 @@ public struct TemplateMiner: Sendable {
             states.append(state)
         }
         slotByID[state.id] = slot
-        for alias in state.aliases { aliasOf[alias] = state.id }
+        for alias in state.aliases where alias != state.id && slotByID[alias] == nil { aliasOf[alias] = state.id }
         byLength[state.tokens.count].append(slot)
         liveCount += 1
         return slot
