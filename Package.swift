@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "Syslog", targets: ["Syslog"]),
+        .library(name: "Patterns", targets: ["Patterns"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -25,6 +26,9 @@ let package = Package(
         // RFC 5424 / RFC 3164 parsing and RFC 6587 framing over raw bytes. No dependencies, by design:
         // it is the hot path and the part every other module builds on.
         .target(name: "Syslog"),
+        // Streaming template mining: message text → template with <*> for variable tokens. No
+        // dependencies (not even Foundation): it runs in the receive path's shards.
+        .target(name: "Patterns"),
         // Per-service window counters, baselines, rules (the receiver feeds the counters).
         // Streaming template mining: message shapes per service. No dependencies, like the parser.
         .target(name: "Patterns"),
@@ -67,6 +71,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "Syslog",
+                "Patterns",
                 "Detect",
                 "Store",
                 "Ingest",
@@ -80,6 +85,11 @@ let package = Package(
             dependencies: ["Syslog"],
             path: "benchmarks/ParserBenchmark"
         ),
+        .executableTarget(
+            name: "TemplateBenchmark",
+            dependencies: ["Patterns"],
+            path: "benchmarks/templates/TemplateBenchmark"
+        ),
         .testTarget(
             name: "SyslogTests",
             dependencies: [
@@ -87,6 +97,7 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(name: "PatternsTests", dependencies: ["Patterns"]),
         .testTarget(name: "DetectTests", dependencies: ["Detect", "Syslog"]),
         .testTarget(
             name: "StoreTests",

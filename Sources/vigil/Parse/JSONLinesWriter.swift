@@ -124,12 +124,17 @@ struct JSONLinesWriter {
         if let bytes { string(bytes) } else { raw("null") }
     }
 
+    /// Bytes already rendered as JSON (a cached fragment of a line).
+    mutating func raw(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+    }
+
     @inline(__always)
-    private mutating func raw(_ text: StaticString) {
+    mutating func raw(_ text: StaticString) {
         buffer.append(contentsOf: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    private mutating func integer(_ value: Int) {
+    mutating func integer(_ value: Int) {
         if value < 0 { buffer.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         let start = buffer.count
@@ -148,7 +153,7 @@ struct JSONLinesWriter {
     /// A JSON string from arbitrary bytes. Valid UTF-8 is kept as is; a byte that is not part of
     /// a well-formed sequence is read as ISO 8859-1 (what such bytes usually are in syslog:
     /// Latin-1 text from older devices), so the output is always valid UTF-8 and no byte is lost.
-    private mutating func string(_ b: UnsafeRawBufferPointer) {
+    mutating func string(_ b: UnsafeRawBufferPointer) {
         buffer.append(UInt8(ascii: "\""))
         var i = 0
         let end = b.count

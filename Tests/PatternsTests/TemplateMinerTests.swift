@@ -1,0 +1,190 @@
+import Testing
+@testable import Patterns
+
+@Suite struct TemplateMinerTests {
+    @Test func messagesOfOneShapeShareATemplate() {
+        var miner = TemplateMiner()
+        let first = miner.add("Received block blk_123 of size 67108864 from /10.0.0.1")
+        let second = miner.add("Received block blk_-99 of size 512 from /10.0.0.2")
+        #expect(first.isNew)
+        #expect(!second.isNew)
+        #expect(first.id == second.id)
+        #expect(miner.template(first.id)?.text == "Received block <*> of size <*> from <*>")
+        #expect(miner.template(first.id)?.count == 2)
+    }
+
+    @Test func differentMessagesGetDifferentTemplates() {
+        var miner = TemplateMiner()
+        let a = miner.add("PacketResponder 1 for block blk_1 terminating")
+        let b = miner.add("Deleting block blk_2 file /data/blk_2")
+        let c = miner.add("Verification succeeded for blk_3")
+        #expect(Set([a.id, b.id, c.id]).count == 3)
+        #expect(miner.count == 3)
+    }
+
+    @Test func aTemplateWidensAndKeepsItsID() {
+        var miner = TemplateMiner()
+        let first = miner.add("Deleting block blk_1 file /data/current/blk_1 on volume alpha")
+        // One constant word differs in ten: similar enough to widen at once.
+        let second = miner.add("Deleting block blk_2 file /data/current/blk_2 on volume bravo")
+        #expect(second.id == first.id)
+        #expect(!second.isNew)
+        #expect(miner.template(first.id)?.text == "Deleting block <*> file <*> on volume <*>")
+        #expect(miner.add("Deleting block blk_3 file /x/y on volume alpha").id == first.id)
+    }
+
+    @Test func aWordWithManyValuesIsFoldedIntoOneTemplate() {
+        var miner = TemplateMiner()
+        // Short messages differing in one word are different kinds of message at first...
+        let alice = miner.add("Invalid user alice from 10.0.0.1")
+        let bob = miner.add("Invalid user bob from 10.0.0.2")
+        #expect(alice.isNew && bob.isNew)
+        #expect(alice.id != bob.id)
+        // ...until the word has taken `distinctValuesForVariable` (3) values: then it is a variable.
+        let carol = miner.add("Invalid user carol from 10.0.0.3")
+        #expect(carol.id == alice.id)
+        #expect(!carol.isNew)
+        #expect(miner.count == 1)
+        #expect(miner.canonical(bob.id) == alice.id)
+        #expect(miner.template(bob.id)?.id == alice.id)
+        let folded = miner.template(alice.id)
+        #expect(folded?.text == "Invalid user <*> from <*>")
+        #expect(folded?.count == 3)
+        #expect(folded?.aliases == [bob.id])
+        #expect(miner.add("Invalid user dave from 10.0.0.4").id == alice.id)
+    }
+
+    @Test func aWordWithFewValuesStaysPartOfTheTemplate() {
+        var miner = TemplateMiner()
+        let started = miner.add("cupsd startup succeeded").id
+        let stopped = miner.add("cupsd shutdown succeeded").id
+        #expect(started != stopped)
+        #expect(miner.add("cupsd startup succeeded").id == started)
+    }
+
+    @Test func aLeadingWordWithManyValuesFoldsOnlyInALongMessage() {
+        var long = TemplateMiner()
+        let jobs = ["com.apple.daily", "com.apple.heartbeat", "com.apple.harvest"].map {
+            long.add("\($0): scheduler told me to run this job; however, the start time isn't for 42 seconds.").id
+        }
+        #expect(Set(jobs.map { long.canonical($0) }).count == 1)
+        #expect(long.count == 1)
+        var short = TemplateMiner()
+        let words = ["onPause", "onResume", "onStop"].map { short.add($0).id }
+        #expect(Set(words).count == 3)
+        #expect(short.count == 3)
+    }
+
+    @Test func valuesVaryingInNumberKeepTheTemplate() {
+        var miner = TemplateMiner()
+        let plain = miner.add("host:443 close, 451 bytes sent, 18846 bytes received, lifetime 00:01").id
+        let units = miner.add("host:443 close, 451 bytes (1.2 KB) sent, 18846 bytes (18.4 KB) received, lifetime <1 sec").id
+        #expect(units == plain)
+    }
+
+    @Test func idsDependOnTheShapeNotOnArrivalOrder() {
+        var one = TemplateMiner()
+        var two = TemplateMiner()
+        let late = "session opened for user root by (uid=0)"
+        _ = one.add("something else entirely 42")
+        _ = one.add("and a third kind of line")
+        let inOne = one.add(late).id
+        let inTwo = two.add(late).id
+        #expect(inOne == inTwo)
+        #expect(inOne == TemplateID(inOne.description))
+        #expect(inOne.description.count == 16)
+    }
+
+    @Test func theSameInputGivesTheSameAssignments() {
+        let lines = (0..<500).map { i in
+            switch i % 5 {
+            case 0: "Accepted password for user\(i % 7) from 10.0.\(i).1 port \(i) ssh2"
+            case 1: "Failed password for invalid user guest from 10.1.\(i).2 port \(i) ssh2"
+            case 2: "pam_unix(sshd:session): session closed for user root"
+            case 3: "Received disconnect from 10.2.\(i).3: 11: Bye Bye [preauth]"
+            default: "Connection closed by 10.3.\(i).4 [preauth]"
+            }
+        }
+        func run() -> ([TemplateID], [MinedTemplate]) {
+            var miner = TemplateMiner()
+            return (lines.map { miner.add($0).id }, miner.templates)
+        }
+        let (ids1, templates1) = run()
+        let (ids2, templates2) = run()
+        #expect(ids1 == ids2)
+        #expect(templates1 == templates2)
+        #expect(Set(ids1).count == 5)
+    }
+
+    @Test func restoredTemplatesKeepTheirIDs() {
+        var miner = TemplateMiner()
+        let a = miner.add("Session 17 of user alice opened from 10.0.0.1 using key rsa").id
+        _ = miner.add("Session 18 of user bob opened from 10.0.0.2 using key rsa")
+        let b = miner.add("Disk /dev/sda1 is 91% full").id
+        #expect(miner.template(a)?.text == "Session <*> of user <*> opened from <*> using key rsa")
+        var restored = TemplateMiner(restoring: miner.templates)
+        #expect(restored.templates == miner.templates)
+        let again = restored.add("Session 19 of user carol opened from 10.0.0.3 using key rsa")
+        #expect(again.id == a)
+        #expect(!again.isNew)
+        #expect(restored.add("Disk /dev/sdb2 is 12% full").id == b)
+        #expect(restored.template(a)?.count == 3)
+    }
+
+    @Test func restoredAliasesStillLeadToTheirTemplate() {
+        var miner = TemplateMiner()
+        _ = miner.add("Invalid user alice from 10.0.0.1")
+        let bob = miner.add("Invalid user bob from 10.0.0.2").id
+        _ = miner.add("Invalid user carol from 10.0.0.3")
+        let restored = TemplateMiner(restoring: miner.templates)
+        #expect(restored.canonical(bob) == miner.canonical(bob))
+        #expect(restored.template(bob)?.text == "Invalid user <*> from <*>")
+    }
+
+    @Test func restoringInconsistentAliasesNeitherLoopsNorStealsIDs() {
+        let a = TemplateID(rawValue: 1)
+        let b = TemplateID(rawValue: 2)
+        let miner = TemplateMiner(restoring: [
+            MinedTemplate(id: a, text: "alpha <*>", count: 1, aliases: [a, b]),
+            MinedTemplate(id: b, text: "beta <*>", count: 1, aliases: [a]),
+        ])
+        #expect(miner.canonical(a) == a)
+        #expect(miner.canonical(b) == a)  // b was claimed as an alias first; the second entry is dropped
+        #expect(miner.count == 1)
+        #expect(miner.template(b)?.text == "alpha <*>")
+    }
+
+    @Test func theLeastRecentlySeenTemplateIsEvictedAtTheCap() {
+        var miner = TemplateMiner(configuration: .init(maximumTemplates: 2))
+        let a = miner.add("alpha event happened").id
+        let b = miner.add("beta thing occurred now").id
+        _ = miner.add("alpha event happened")  // a is now more recent than b
+        let c = miner.add("gamma completely different message here").id
+        #expect(miner.evictedCount == 1)
+        #expect(miner.count == 2)
+        #expect(miner.template(b) == nil)
+        #expect(miner.template(a) != nil)
+        #expect(miner.template(c) != nil)
+        // b comes back with the same id (a new template, since the old one is gone).
+        let again = miner.add("beta thing occurred now")
+        #expect(again.isNew)
+        #expect(again.id == b)
+        #expect(miner.evictedCount == 2)
+        #expect(miner.templates.count == 2)
+    }
+
+    @Test func shapesDifferingInLengthAreDifferentTemplates() {
+        var miner = TemplateMiner()
+        let short = miner.add("job done").id
+        let long = miner.add("job done twice").id
+        #expect(short != long)
+    }
+
+    @Test func templateTextIsAvailableAsBytes() {
+        var miner = TemplateMiner()
+        let id = miner.add("quote \" and backslash \\ kept").id
+        let text = miner.withText(of: id) { String(decoding: $0, as: UTF8.self) }
+        #expect(text == "quote \" and backslash \\ kept")
+        #expect(miner.withText(of: TemplateID(rawValue: 1)) { $0.count } == nil)
+    }
+}
