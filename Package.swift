@@ -29,9 +29,7 @@ let package = Package(
         // Streaming template mining: message text → template with <*> for variable tokens. No
         // dependencies (not even Foundation): it runs in the receive path's shards.
         .target(name: "Patterns"),
-        // Per-service window counters, baselines, rules (the receiver feeds the counters).
-        // Streaming template mining: message shapes per service. No dependencies, like the parser.
-        .target(name: "Patterns"),
+        // Per-service window counters, templates, baselines, rules (the receiver feeds the counters).
         .target(name: "Detect", dependencies: ["Syslog", "Patterns"]),
         // Baselines, cooldowns and alerts behind one protocol: SQLite (the embedded default) and PostgreSQL.
         .target(

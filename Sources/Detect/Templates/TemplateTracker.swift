@@ -116,7 +116,8 @@ public struct TemplateTracker: Sendable {
 
     /// The templates' side of the trailing window ending with tick `lastTick` (inclusive): novel
     /// error-level templates and each service's top templates.
-    public func window(endingAtTick lastTick: Int64) -> TemplateWindow {
+    public mutating func window(endingAtTick lastTick: Int64) -> TemplateWindow {
+        foldAliases()
         let now = (lastTick + 1) * configuration.tickSeconds
         var result = TemplateWindow()
         for service in services.values {
@@ -141,9 +142,20 @@ public struct TemplateTracker: Sendable {
     /// Forgets the bookkeeping of templates the miners evicted and that were not seen since
     /// `seconds`; call once per window so memory follows the miners' caps.
     public mutating func prune(notSeenSince seconds: Int64) {
+        foldAliases()
         for hash in services.keys {
             let before = services[hash]!.entries.count
             services[hash]!.prune(notSeenSince: seconds)
+            templateCount -= before - services[hash]!.entries.count
+        }
+    }
+
+    /// Merges the bookkeeping of templates the miners folded into others (their ids became
+    /// aliases) into the template that absorbed them.
+    public mutating func foldAliases() {
+        for hash in services.keys {
+            let before = services[hash]!.entries.count
+            services[hash]!.foldAliases()
             templateCount -= before - services[hash]!.entries.count
         }
     }
@@ -157,7 +169,8 @@ public struct TemplateTracker: Sendable {
                 guard let mined = service.miner.template(id) else { return nil }
                 return PersistentTemplate(
                     service: service.name, id: id.rawValue, text: mined.text, count: mined.count, firstSeen: entry.firstSeen,
-                    lastSeen: entry.lastSeen, severity: entry.severity, example: entry.example)
+                    lastSeen: entry.lastSeen, severity: entry.severity, example: entry.example,
+                    aliases: mined.aliases.map(\.rawValue))
             }
         }
         .sorted { ($0.service, $0.id) < ($1.service, $1.id) }
@@ -174,7 +187,11 @@ public struct TemplateTracker: Sendable {
                 name: name,
                 miner: TemplateMiner(
                     configuration: minerConfiguration,
-                    restoring: saved.map { MinedTemplate(id: TemplateID(rawValue: $0.id), text: $0.text, count: $0.count) }))
+                    restoring: saved.map {
+                        MinedTemplate(
+                            id: TemplateID(rawValue: $0.id), text: $0.text, count: $0.count,
+                            aliases: $0.aliases.map(TemplateID.init(rawValue:)))
+                    }))
             for template in saved {
                 service.entries[TemplateID(rawValue: template.id)] = Entry(
                     firstSeen: template.firstSeen, lastSeen: template.lastSeen, novelSince: nil,
@@ -215,10 +232,14 @@ public struct PersistentTemplate: Sendable, Hashable {
     public var lastSeen: Int64
     public var severity: Int
     public var example: String
+    /// Ids of templates folded into this one: messages that once had them still find it.
+    public var aliases: [UInt64]
 
     public init(
-        service: String, id: UInt64, text: String, count: Int, firstSeen: Int64, lastSeen: Int64, severity: Int, example: String
+        service: String, id: UInt64, text: String, count: Int, firstSeen: Int64, lastSeen: Int64, severity: Int, example: String,
+        aliases: [UInt64] = []
     ) {
+        self.aliases = aliases
         self.service = service
         self.id = id
         self.text = text
@@ -250,6 +271,23 @@ extension TemplateTracker.ServiceTemplates {
         TemplateSample(
             service: name, templateID: id.description, template: miner.template(id)?.text ?? entry.example, count: count,
             example: entry.example, firstSeen: entry.firstSeen, severity: entry.severity)
+    }
+
+    mutating func foldAliases() {
+        for (id, entry) in entries {
+            let target = miner.canonical(id)
+            guard target != id else { continue }
+            entries[id] = nil
+            if var survivor = entries[target] {
+                survivor.firstSeen = min(survivor.firstSeen, entry.firstSeen)
+                survivor.lastSeen = max(survivor.lastSeen, entry.lastSeen)
+                survivor.severity = min(survivor.severity, entry.severity)
+                survivor.counts.merge(entry.counts)
+                entries[target] = survivor
+            } else if miner.template(target) != nil {
+                entries[target] = entry
+            }
+        }
     }
 
     mutating func prune(notSeenSince seconds: Int64) {

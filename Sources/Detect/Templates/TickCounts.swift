@@ -31,6 +31,17 @@ struct TickCounts: Sendable, Hashable {
         return sum
     }
 
+    /// Adds `other`'s occurrences (a template folded into this one).
+    mutating func merge(_ other: TickCounts) {
+        advance(to: other.newestTick)
+        let size = Int64(buckets.count)
+        let first = max(newestTick - size + 1, other.newestTick - Int64(other.buckets.count) + 1)
+        guard first <= other.newestTick else { return }
+        for t in first...other.newestTick {
+            buckets[Int(Detector.floorMod(t, size))] &+= other.buckets[Int(Detector.floorMod(t, Int64(other.buckets.count)))]
+        }
+    }
+
     private mutating func advance(to tick: Int64) {
         guard tick > newestTick else { return }
         let size = Int64(buckets.count)

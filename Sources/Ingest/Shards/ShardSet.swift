@@ -71,7 +71,7 @@ public final class ShardSet: Sendable {
         var window = TemplateWindow()
         for shard in shards {
             shard.queue.sync {
-                if let templates = shard.state.templates { window.merge(templates.window(endingAtTick: lastTick)) }
+                if let part = shard.state.templates?.window(endingAtTick: lastTick) { window.merge(part) }
             }
         }
         return window

@@ -76,6 +76,7 @@ extension SchemaMigration {
                     last_seen BIGINT NOT NULL,
                     severity BIGINT NOT NULL,
                     example TEXT NOT NULL,
+                    aliases TEXT NOT NULL DEFAULT '[]',
                     PRIMARY KEY (service, template_id)
                 )
                 """,

@@ -16,12 +16,18 @@ extension PersistentTemplate {
             firstSeen: try reader.int64("first_seen"),
             lastSeen: try reader.int64("last_seen"),
             severity: Int(try reader.int64("severity")),
-            example: try reader.string("example")
+            example: try reader.string("example"),
+            aliases: try reader.json("aliases", as: [String].self).compactMap { UInt64($0, radix: 16) }
         )
     }
 
     /// The id as stored: 16 lowercase hex digits, as `vigil templates` and alerts print it.
-    var storedID: String {
+    var storedID: String { Self.hex(id) }
+
+    /// The aliases as a JSON list of ids in the same form.
+    func storedAliases() throws -> String { try StoredJSON.encode(aliases.map(Self.hex)) }
+
+    static func hex(_ id: UInt64) -> String {
         let hex = String(id, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }

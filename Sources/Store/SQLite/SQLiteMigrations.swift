@@ -78,6 +78,7 @@ extension SchemaMigration {
                     last_seen INTEGER NOT NULL,
                     severity INTEGER NOT NULL,
                     example TEXT NOT NULL,
+                    aliases TEXT NOT NULL DEFAULT '[]',
                     PRIMARY KEY (service, template_id)
                 )
                 """,
