@@ -52,6 +52,7 @@ let package = Package(
         .target(
             name: "Analyze",
             dependencies: [
+                "Patterns",
                 "Detect",
                 "Store",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

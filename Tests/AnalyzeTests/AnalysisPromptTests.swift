@@ -4,18 +4,18 @@ import Testing
 
 @Suite struct AnalysisPromptTests {
     @Test func masksNumbersIDsAndAddresses() {
-        #expect(MessageShapes.mask("timeout after 30 s to 10.0.0.7:5432") == "timeout after <NUM> s to <IP>")
-        #expect(MessageShapes.mask("request 3fa85f64-5717-4562-b3fc-2c963f66afa6 failed") == "request <ID> failed")
-        #expect(MessageShapes.mask("txn deadbeef1234 aborted, user=42") == "txn <ID> aborted, user=<NUM>")
+        #expect(MessageShapes.mask("timeout after 30 s to 10.0.0.7:5432") == "timeout after <*> <*> to <*>")
+        #expect(MessageShapes.mask("request 3fa85f64-5717-4562-b3fc-2c963f66afa6 failed") == "request <*> failed")
+        #expect(MessageShapes.mask("txn deadbeef1234 aborted, user=42") == "txn <*> aborted, user=<*>")
         #expect(MessageShapes.mask("  spaced \t  out  ") == "spaced out")
-        #expect(MessageShapes.mask("latency 12.5ms") == "latency <NUM>ms")
+        #expect(MessageShapes.mask("latency 12.5ms") == "latency <*>")
         #expect(MessageShapes.mask("Database connection timeout") == "Database connection timeout")
     }
 
     @Test func groupsSamplesByShapeMostFrequentFirst() {
         let grouped = MessageShapes(["b 1", "a 1", "a 2", "c", "b 2", "a 3"])
         #expect(grouped.total == 6)
-        #expect(grouped.shapes.map(\.text) == ["a <NUM>", "b <NUM>", "c"])
+        #expect(grouped.shapes.map(\.text) == ["a <*>", "b <*>", "c"])
         #expect(grouped.shapes.map(\.count) == [3, 2, 1])
     }
 
@@ -28,7 +28,7 @@ import Testing
         #expect(text.contains("\"multiplier\" : 30"))
         #expect(text.contains("\"type\" : \"error_spike\""))
         #expect(text.contains("\"count\" : 3"))
-        #expect(text.contains("card declined by issuer for <IP>"))
+        #expect(text.contains("card declined by issuer for <*>"))
     }
 
     @Test func logTextCannotCloseItsBlockOrInjectLines() {

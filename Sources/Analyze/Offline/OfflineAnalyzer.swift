@@ -36,20 +36,35 @@ public struct OfflineAnalyzer: AlertAnalyzer {
         sentences.append("\(alert.category.rawValue) (\(alert.severity.rawValue)) in \(services), detected at \(alert.detectedAtRFC3339).")
         let moved = Self.movements(alert)
         if !moved.isEmpty { sentences.append(moved.joined(separator: "; ") + ".") }
-        let grouped = MessageShapes(alert.sampleMessages)
-        if grouped.total > 0 {
-            let named = grouped.shapes.prefix(maximumShapes).map { shape in
+        let errors = MessageShapes(alert: alert).errors
+        if !errors.isEmpty {
+            let named = errors.prefix(maximumShapes).map { shape in
                 var text = shape.text
                 if text.count > maximumShapeLength { text = String(text.prefix(maximumShapeLength)) + "…" }
-                return "\"\(text)\" ×\(shape.count)"
+                return "\"\(text)\" ×\(shape.count)" + (shape.service.map { " in \($0)" } ?? "")
             }
-            let more = grouped.shapes.count > maximumShapes ? " and \(grouped.shapes.count - maximumShapes) other shapes" : ""
-            sentences.append("Dominant errors (\(grouped.total) samples): " + named.joined(separator: ", ") + more + ".")
+            let more = errors.count > maximumShapes ? " and \(errors.count - maximumShapes) other shapes" : ""
+            let total = errors.reduce(0) { $0 + $1.count }
+            sentences.append("Dominant errors (\(total) \(alert.samples.isEmpty ? "samples" : "in the window")): "
+                + named.joined(separator: ", ") + more + ".")
         } else {
             sentences.append("No error messages were sampled.")
         }
+        if let onset = Self.onset(alert) { sentences.append(onset) }
         sentences.append("Offline summary of the evidence; no model was consulted.")
         return sentences.joined(separator: " ")
+    }
+
+    /// When the evidence began: a new template's first appearance, else the earliest first
+    /// sighting among the error templates that appeared within the detection window's span.
+    static func onset(_ alert: Alert) -> String? {
+        if let pattern = alert.anomalies.compactMap(\.pattern).first {
+            return "The new template first appeared at \(Alert.rfc3339(seconds: pattern.firstSeen))."
+        }
+        let window = alert.anomalies.first.map { _ in alert.detectedAt } ?? alert.detectedAt
+        let recent = alert.samples.filter { $0.isError && $0.firstSeen <= window && $0.firstSeen >= window - 86_400 }
+        guard let first = recent.min(by: { $0.firstSeen < $1.firstSeen }) else { return nil }
+        return "Its dominant error template was first seen at \(Alert.rfc3339(seconds: first.firstSeen))."
     }
 
     func impact(_ alert: Alert) -> String {

@@ -37,7 +37,7 @@ public struct AnalysisPrompt: Sendable {
     /// The user message for `alert`.
     public func userMessage(for alert: Alert) -> String {
         let data = Self.json(AlertData(alert))
-        let samples = sampleBlock(alert.sampleMessages)
+        let samples = sampleBlock(MessageShapes(alert: alert))
         return """
             Vigil raised a \(alert.severity.rawValue) \(alert.category.rawValue) alert at \(alert.detectedAtRFC3339). \
             Rates are fractions (0.15 = 15 %), volumes are messages per detection window, and the \
@@ -47,8 +47,9 @@ public struct AnalysisPrompt: Sendable {
             \(data)
             </alert_data>
 
-            Error samples from the affected services, grouped by message shape (numbers, IDs and IP \
-            addresses masked), most frequent first, with their counts\(samples.omitted > 0 ? " (\(samples.omitted) rarer shapes omitted)" : ""):
+            Messages of the affected services grouped by template (numbers, IDs, IP addresses, \
+            paths and other variable parts masked as <*>), error-level templates first, each with \
+            its count in the detection window and one example\(samples.omitted > 0 ? " (\(samples.omitted) rarer shapes omitted)" : ""):
             <error_samples>
             \(samples.text)
             </error_samples>
@@ -59,16 +60,16 @@ public struct AnalysisPrompt: Sendable {
 
     /// The grouped samples as a JSON array of at most ``sampleBudget`` characters, the most
     /// frequent shapes first. (Re-encodes per shape: an alert carries about ten samples.)
-    func sampleBlock(_ messages: [String]) -> (text: String, omitted: Int) {
-        let grouped = MessageShapes(messages)
+    func sampleBlock(_ grouped: MessageShapes) -> (text: String, omitted: Int) {
         var kept: [SampleShape] = []
         var text = Self.json(kept)
         for shape in grouped.shapes {
-            var shown = shape.text
-            if shown.count > maximumShapeLength { shown = String(shown.prefix(maximumShapeLength)) + "…" }
-            let candidate = Self.json(kept + [SampleShape(count: shape.count, shape: shown)])
+            let sample = SampleShape(
+                count: shape.count, shape: cut(shape.text), service: shape.service, example: shape.example.map(cut),
+                level: shape.isError.map { $0 ? "error" : "other" })
+            let candidate = Self.json(kept + [sample])
             guard candidate.count <= sampleBudget else { break }
-            kept.append(SampleShape(count: shape.count, shape: shown))
+            kept.append(sample)
             text = candidate
         }
         return (text, grouped.shapes.count - kept.count)
@@ -164,4 +165,14 @@ extension AlertData {
 struct SampleShape: Encodable {
     var count: Int
     var shape: String
+    var service: String?
+    var example: String?
+    var level: String?
+}
+
+extension AnalysisPrompt {
+    /// Text longer than ``maximumShapeLength`` is cut with "…".
+    func cut(_ text: String) -> String {
+        text.count > maximumShapeLength ? String(text.prefix(maximumShapeLength)) + "…" : text
+    }
 }
