@@ -76,22 +76,21 @@ public struct TemplateTracker: Sendable {
     public mutating func record(
         service: UnsafeRawBufferPointer, hash: UInt64, message: UnsafeRawBufferPointer, severity: Int, atSeconds seconds: Int64
     ) {
-        if services[hash] == nil {
+        if let name = services[hash]?.name {
+            guard name.utf8.elementsEqual(service) else {
+                collisions += 1
+                return
+            }
+        } else {
             services[hash] = ServiceTemplates(
                 name: String(decoding: service, as: UTF8.self), miner: TemplateMiner(configuration: minerConfiguration))
-        } else if !services[hash]!.name.utf8.elementsEqual(service) {
-            collisions += 1
-            return
         }
         let tick = Detector.floorDiv(seconds, configuration.tickSeconds)
         let buckets = configuration.bucketsPerWindow
         let rediscovery = configuration.rediscoverySeconds
-        let before = (services[hash]!.entries.count, services[hash]!.miner.evictedCount)
-        defer {
-            templateCount += services[hash]!.entries.count - before.0
-            evictedCount += services[hash]!.miner.evictedCount - before.1
-        }
-        services[hash]!.record(message: message, severity: severity, seconds: seconds, tick: tick) { isNew in
+        // Modified in place (no copy of the service's dictionaries).
+        let (added, evicted) = services[hash]!.record(message: message, severity: severity, seconds: seconds, tick: tick) {
+            isNew in
             Entry(
                 firstSeen: seconds, lastSeen: seconds, novelSince: isNew ? seconds : nil,
                 counts: TickCounts(bucketCount: buckets, tick: tick), example: String(decoding: message, as: UTF8.self),
@@ -99,6 +98,8 @@ public struct TemplateTracker: Sendable {
         } rediscovered: { entry in
             seconds - entry.lastSeen >= rediscovery
         }
+        templateCount += added
+        evictedCount += evicted
     }
 
     /// Convenience for a service name as a `String` (replays, tests).
@@ -252,19 +253,27 @@ public struct PersistentTemplate: Sendable, Hashable {
 }
 
 extension TemplateTracker.ServiceTemplates {
+    /// Returns the templates added to the bookkeeping and the miner's evictions by this call.
     mutating func record(
         message: UnsafeRawBufferPointer, severity: Int, seconds: Int64, tick: Int64,
         newEntry: (_ isNew: Bool) -> TemplateTracker.Entry, rediscovered: (TemplateTracker.Entry) -> Bool
-    ) {
+    ) -> (added: Int, evicted: Int) {
+        let evictedBefore = miner.evictedCount
         let (id, isNew) = miner.add(message)
-        if entries[id] == nil {
+        var added = 0
+        let index: Dictionary<TemplateID, TemplateTracker.Entry>.Index
+        if let found = entries.index(forKey: id) {
+            index = found
+            if rediscovered(entries.values[index]) { entries.values[index].novelSince = seconds }
+        } else {
             entries[id] = newEntry(isNew)
-        } else if rediscovered(entries[id]!) {
-            entries[id]!.novelSince = seconds
+            index = entries.index(forKey: id)!
+            added = 1
         }
-        entries[id]!.lastSeen = max(entries[id]!.lastSeen, seconds)
-        entries[id]!.severity = min(entries[id]!.severity, severity)
-        entries[id]!.counts.add(at: tick)
+        entries.values[index].lastSeen = max(entries.values[index].lastSeen, seconds)
+        entries.values[index].severity = min(entries.values[index].severity, severity)
+        entries.values[index].counts.add(at: tick)
+        return (added, miner.evictedCount - evictedBefore)
     }
 
     func sample(id: TemplateID, entry: TemplateTracker.Entry, count: Int) -> TemplateSample {
