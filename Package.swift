@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // RFC 5424 / RFC 3164 parsing and RFC 6587 framing over raw bytes. No dependencies, by design:
@@ -40,10 +43,17 @@ let package = Package(
             name: "Ingest",
             dependencies: ["Syslog", "Detect", "CVigilSockets", .product(name: "Logging", package: "swift-log")]
         ),
-        // HTTP: health and metrics (the HTTP issue adds ingest, alerts, services).
+        // zlib, as the system has it: gzip request bodies (`Content-Encoding: gzip`) on /logs/ingest.
+        .systemLibrary(name: "CVigilZlib", providers: [.apt(["zlib1g-dev"])]),
+        // HTTP: JSON ingest into the shards, alerts, services, health and Prometheus metrics.
         .target(
             name: "API",
-            dependencies: ["Ingest", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "Syslog", "Ingest", "Detect", "Store", "CVigilZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         .executableTarget(
             name: "vigil",
@@ -54,6 +64,10 @@ let package = Package(
                 "Ingest",
                 "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -78,6 +92,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Detect", "Syslog"]),
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "API", "Ingest", "Store", "Detect",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "vigilTests",
             dependencies: ["vigil", "Syslog"]
