@@ -14,14 +14,17 @@ struct IngestEndpoint: Sendable {
     let metrics: VigilMetrics
 
     func handle(_ request: Request, context: VigilRequestContext) async throws -> Response {
+        // The rest of an oversize body is not read: the connection is closed after the answer.
+        var closing = HTTPFields()
+        closing[.connection] = "close"
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
-            return refuse("body_too_large", "body larger than \(maxBodyBytes) bytes", status: .contentTooLarge)
+            return refuse("body_too_large", "body larger than \(maxBodyBytes) bytes", status: .contentTooLarge, headers: closing)
         }
         var body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maxBodyBytes)
         } catch is NIOTooManyBytesError {
-            return refuse("body_too_large", "body larger than \(maxBodyBytes) bytes", status: .contentTooLarge)
+            return refuse("body_too_large", "body larger than \(maxBodyBytes) bytes", status: .contentTooLarge, headers: closing)
         }
         var bytes = body.readBytes(length: body.readableBytes) ?? []
         switch request.headers[.contentEncoding]?.lowercased() {
