@@ -36,11 +36,24 @@ struct APIFixture {
             logger: Logger(label: "test"))
     }
 
-    /// Runs `body` against the server on a live loopback socket, then closes the store.
-    func live(token: String? = nil, maxBodyBytes: Int = 10 << 20, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        try await application(token: token, maxBodyBytes: maxBodyBytes).test(.live, body)
+    /// Runs `body` against the server on a live loopback socket, then (unless `keepOpen`)
+    /// stops the receiver and closes the store — also when `body` throws.
+    func live(
+        token: String? = nil, maxBodyBytes: Int = 10 << 20, keepOpen: Bool = false,
+        _ body: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        do {
+            try await application(token: token, maxBodyBytes: maxBodyBytes).test(.live, body)
+        } catch {
+            if !keepOpen { await shutDown() }
+            throw error
+        }
+        if !keepOpen { await shutDown() }
+    }
+
+    func shutDown() async {
         receiver.stop()
-        try await store.close()
+        try? await store.close()
     }
 
     /// A sample's value in the `/metrics` text, e.g. `vigil_received_messages_total{transport="http"}`.

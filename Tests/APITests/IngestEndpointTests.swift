@@ -83,10 +83,14 @@ import Testing
         let fixture = try await APIFixture()
         let entry = #"{"level":"INFO","service":"auth","message":"\#(String(repeating: "x", count: 500))"}"#
         let big = #"{"logs":["# + Array(repeating: entry, count: 100).joined(separator: ",") + "]}"
-        try await fixture.live(maxBodyBytes: 16 * 1024) { client in
+        try await fixture.live(maxBodyBytes: 16 * 1024, keepOpen: true) { client in
             try await client.execute(uri: "/logs/ingest", method: .post, body: jsonBody(big)) { response in
                 #expect(response.status == .contentTooLarge)
+                #expect(response.headers[.connection] == "close")  // the unread rest of the body is not waited for
             }
+        }
+        // The server closed that connection; a new one finds it serving.
+        try await fixture.live(maxBodyBytes: 16 * 1024) { client in
             try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/logs/ingest", method: .post, body: jsonBody(readmeBatch)) { #expect($0.status == .accepted) }
             try await client.execute(uri: "/metrics", method: .get) { response in
