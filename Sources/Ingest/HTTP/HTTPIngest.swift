@@ -66,5 +66,6 @@ extension PeerAddress {
     }
 
     /// For messages whose sender is not known (an HTTP request without a remote address).
+    /// (`try!` on a literal that always parses: not an input-driven path.)
     static let unknown = PeerAddress(try! SocketAddress(parsing: "0.0.0.0:0"))
 }
