@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // RFC 5424 / RFC 3164 parsing and RFC 6587 framing over raw bytes. No dependencies, by design:
@@ -61,10 +63,17 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
-        // HTTP: health and metrics (the HTTP issue adds ingest, alerts, services).
+        // zlib, as the system has it: gzip request bodies (`Content-Encoding: gzip`) on /logs/ingest.
+        .systemLibrary(name: "CVigilZlib", providers: [.apt(["zlib1g-dev"])]),
+        // HTTP: JSON ingest into the shards, alerts, services, health and Prometheus metrics.
         .target(
             name: "API",
-            dependencies: ["Ingest", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "Syslog", "Ingest", "Detect", "Store", "CVigilZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         .executableTarget(
             name: "vigil",
@@ -77,6 +86,10 @@ let package = Package(
                 "Analyze",
                 "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -118,8 +131,16 @@ let package = Package(
         ),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Detect", "Syslog"]),
         .testTarget(
+            name: "APITests",
+            dependencies: [
+                "API", "Ingest", "Store", "Detect",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "vigilTests",
-            dependencies: ["vigil", "Syslog"]
+            dependencies: ["vigil", "Syslog", "Analyze"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -34,6 +34,9 @@ SQL
 # Each PostgreSQL store test creates (and drops) a database of its own, hence CREATEDB above.
 export VIGIL_TEST_POSTGRES_URL=postgres://vigil:vigil@127.0.0.1:5432/vigil_test
 
+# zlib's headers (the API's gzip request bodies link the system zlib; usually present).
+[ -f /usr/include/zlib.h ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zlib1g-dev; }
+
 swift build --build-tests
 
 echo "== conformance: the built vigil parse against ../shared/conformance, from outside"

@@ -1,35 +1,117 @@
+import Detect
 import Foundation
 import Hummingbird
 import Ingest
 import Logging
+import Store
+import Synchronization
 
-/// Vigil's HTTP interface. Today: `GET /health` and `GET /metrics`; the HTTP issue adds ingest,
-/// alerts and services.
+/// Vigil's HTTP interface (Hummingbird 2), in the same process as the receiver and detection:
+/// `POST /logs/ingest`, `GET /alerts/recent`, `GET /alerts/{anomaly_id}`, `GET /services`,
+/// `GET /health`, `GET /metrics`.
+///
+/// Nothing here waits on Claude, and ingest never waits on the database: accepted entries go to
+/// the shards (``HTTPIngest``) and are counted there, like syslog. The alert and service
+/// endpoints read the store and detection's state.
 public enum HTTPAPI {
-    /// `moreMetrics` adds Prometheus text from other parts (detection, the store) to `/metrics`.
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        /// When set, every endpoint but `/health` and `/metrics` needs `Authorization: Bearer TOKEN`.
+        public var token: String?
+        /// Largest request body accepted, before and after gzip decompression.
+        public var maxBodyBytes: Int
+
+        public init(host: String = "127.0.0.1", port: Int = 8000, token: String? = nil, maxBodyBytes: Int = 10 << 20) {
+            self.host = host
+            self.port = port
+            self.token = token?.isEmpty == true ? nil : token
+            self.maxBodyBytes = maxBodyBytes
+        }
+    }
+
+    /// What the endpoints read besides the receiver and the store.
+    public struct Dependencies: Sendable {
+        public var receiver: Receiver
+        public var store: any VigilStore
+        public var metrics: VigilMetrics
+        public var detection: any DetectionState
+        public var readiness: Readiness
+        /// The detection window and tick (for `/services`).
+        public var windowSeconds: Int64
+        public var tickSeconds: Int64
+
+        public init(
+            receiver: Receiver, store: any VigilStore, metrics: VigilMetrics, detection: any DetectionState,
+            readiness: Readiness, windowSeconds: Int64, tickSeconds: Int64
+        ) {
+            self.receiver = receiver
+            self.store = store
+            self.metrics = metrics
+            self.detection = detection
+            self.readiness = readiness
+            self.windowSeconds = windowSeconds
+            self.tickSeconds = tickSeconds
+        }
+    }
+
+    /// The router alone (tests drive it through HummingbirdTesting).
+    public static func router(configuration: Configuration, dependencies: Dependencies) -> Router<VigilRequestContext> {
+        let router = Router(context: VigilRequestContext.self)
+        if let token = configuration.token {
+            router.add(middleware: BearerTokenMiddleware(token: token, openPaths: ["/health", "/metrics"]))
+        }
+        let ingest = IngestEndpoint(http: dependencies.receiver.http, maxBodyBytes: configuration.maxBodyBytes,
+                                    metrics: dependencies.metrics)
+        router.post("logs/ingest") { request, context in try await ingest.handle(request, context: context) }
+        let alerts = AlertsEndpoint(store: dependencies.store)
+        router.get("alerts/recent") { request, _ in try await alerts.recent(request) }
+        router.get("alerts/:anomaly_id") { _, context in
+            try await alerts.one(anomalyID: context.parameters.require("anomaly_id"))
+        }
+        let services = ServicesEndpoint(
+            shards: dependencies.receiver.shards, detection: dependencies.detection,
+            windowSeconds: dependencies.windowSeconds, tickSeconds: dependencies.tickSeconds)
+        router.get("services") { _, _ in await services.handle() }
+        let health = HealthEndpoint(dependencies: dependencies, httpAddress: "\(configuration.host):\(configuration.port)")
+        router.get("health") { _, _ in await health.handle() }
+        let metrics = dependencies.metrics
+        router.get("metrics") { _, _ in
+            JSONResponse.text(metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        return router
+    }
+
+    /// The HTTP server as a `Service` for the process's `ServiceGroup` (graceful shutdown stops
+    /// accepting and lets requests in flight finish).
     public static func application(
-        receiver: Receiver, host: String, port: Int, logger: Logger,
-        moreMetrics: @escaping @Sendable () async -> String = { "" }
+        configuration: Configuration, dependencies: Dependencies, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let started = Date()
-        let router = Router()
-        router.get("health") { _, _ -> Response in
-            let metrics = receiver.metrics()
-            let body = #"{"status":"ok","uptime_seconds":\#(Int(Date().timeIntervalSince(started))),"received":{"udp":\#(metrics.received[.udp] ?? 0),"tcp":\#(metrics.received[.tcp] ?? 0)}}"#
-            return response(body, contentType: "application/json")
-        }
-        router.get("metrics") { _, _ -> Response in
-            response(PrometheusText.render(receiver.metrics()) + (await moreMetrics()), contentType: "text/plain; version=0.0.4; charset=utf-8")
-        }
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "vigil"),
+        Application(
+            router: router(configuration: configuration, dependencies: dependencies),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vigil"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
+}
 
-    private static func response(_ text: String, contentType: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = contentType
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
+/// Set when shutdown begins, so that `/health` answers 503 while the process drains.
+public final class Readiness: Sendable {
+    private let draining = Mutex(false)
+
+    public init() {}
+
+    public var isDraining: Bool { draining.withLock { $0 } }
+
+    public func beginDraining() { draining.withLock { $0 = true } }
+}
+
+/// Detection's live state, for `/services` and `/health` (implemented by the executable's
+/// live detection loop; a test plugs in a fixed one).
+public protocol DetectionState: Sendable {
+    /// The baselines rules currently judge against.
+    func baselines() async -> [Baseline]
+    /// Alerts waiting in the write queue for the store.
+    func pendingAlerts() async -> Int
 }

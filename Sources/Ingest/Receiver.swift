@@ -53,6 +53,8 @@ public final class Receiver: Sendable {
     public static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     public let shards: ShardSet
+    /// The HTTP transport (`POST /logs/ingest`): JSON batches into the same shards.
+    public let http: HTTPIngest
     private let stopping = StopFlag()
     private let threads: [ReceiveThread]
     private let threadCounters: [ThreadCounters]
@@ -125,6 +127,9 @@ public final class Receiver: Sendable {
         } catch {
             throw StartError(description: "\(error)")
         }
+        let http = HTTPIngest(shards: shards, parser: configuration.parser)
+        counters.append(http.counters)
+        self.http = http
         self.threads = threads
         self.threadCounters = counters
         self.udpBuffers = buffers
@@ -150,8 +155,11 @@ public final class Receiver: Sendable {
         for thread in threads { thread.start() }
     }
 
-    /// Stops receiving, joins the threads and waits until the shards have counted everything.
+    /// Stops receiving, joins the threads and waits until the shards have counted everything
+    /// (HTTP batches included: stop the HTTP server first so that none arrive afterwards).
+    /// Idempotent.
     public func stop() {
+        guard !stopping.isSet else { return shards.drain() }
         stopping.set()
         for thread in threads { thread.join() }
         shards.drain()
@@ -176,6 +184,7 @@ public final class Receiver: Sendable {
             metrics.truncatedFrames += counters.truncatedFrames.load(ordering: .relaxed)
         }
         metrics.dropped = ["shard_queue_full": droppedShardFull, "oversize_frame": oversize, "framing_error": framing]
+        metrics.receiveThreads = threads.count
         metrics.tcpConnections = connectionCount.open.load(ordering: .relaxed)
         metrics.tcpConnectionsAccepted = connectionCount.accepted.load(ordering: .relaxed)
         metrics.tcpConnectionsRejected = connectionCount.rejected.load(ordering: .relaxed)

@@ -45,6 +45,12 @@ public protocol VigilStore: Sendable {
     /// Up to `limit` alerts, newest `detectedAt` first (ties: the later recorded first).
     func recentAlerts(limit: Int) async throws -> [Alert]
 
+    /// Up to `query.limit` alerts matching every filter `query` sets, in ``recentAlerts(limit:)``'s order.
+    func recentAlerts(_ query: AlertQuery) async throws -> [Alert]
+
+    /// The alert recorded under `anomalyID`, or `nil` when there is none.
+    func alert(anomalyID: String) async throws -> Alert?
+
     /// Releases the connection(s). Calls after `close()` throw ``StoreError/closed``.
     func close() async throws
 }

@@ -113,7 +113,7 @@ final class SlowAnalyzer: AlertAnalyzer {
     @Test func withoutAKeyEveryAlertGetsTheOfflineSummary() async throws {
         let alert = paymentsAlert()
         try await withAlertStore([alert]) { store in
-            let queue = AnalysisQueue.make(configuration: try AnalyzerConfiguration(environment: [:]), store: store)
+            let queue = AnalysisQueue.make(configuration: AnalyzerConfiguration(), store: store)
             let running = Task { await queue.run() }
             queue.submit(alert)
             #expect(await queue.waitUntilIdle(timeout: .seconds(5)))

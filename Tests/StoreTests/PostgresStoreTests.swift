@@ -18,6 +18,8 @@ struct PostgresStoreTests {
     @Test func alertsComeBackWholeNewestFirstUpToTheLimit() async throws { try await StoreContract.alertsComeBackWholeNewestFirstUpToTheLimit(.postgres) }
     @Test func updateAnalysisFillsTheAnalysisFields() async throws { try await StoreContract.updateAnalysisFillsTheAnalysisFields(.postgres) }
     @Test func alertsInsertedWithAnAnalysisKeepIt() async throws { try await StoreContract.alertsInsertedWithAnAnalysisKeepIt(.postgres) }
+    @Test func alertsFilterByCategoryServiceAndSince() async throws { try await StoreContract.alertsFilterByCategoryServiceAndSince(.postgres) }
+    @Test func alertIsFoundByItsIDAndMissingIsNil() async throws { try await StoreContract.alertIsFoundByItsIDAndMissingIsNil(.postgres) }
     @Test func concurrentOperationsOnOneStoreDoNotInterleaveTransactions() async throws { try await StoreContract.concurrentOperationsOnOneStoreDoNotInterleaveTransactions(.postgres) }
     @Test func concurrentStartsOnOneDatabaseAllSucceed() async throws { try await StoreContract.concurrentStartsOnOneDatabaseAllSucceed(.postgres) }
     @Test func closedStoreRefusesOperations() async throws { try await StoreContract.closedStoreRefusesOperations(.postgres) }

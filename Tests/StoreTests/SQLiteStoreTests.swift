@@ -16,6 +16,8 @@ import Testing
     @Test func alertsComeBackWholeNewestFirstUpToTheLimit() async throws { try await StoreContract.alertsComeBackWholeNewestFirstUpToTheLimit(.sqlite) }
     @Test func updateAnalysisFillsTheAnalysisFields() async throws { try await StoreContract.updateAnalysisFillsTheAnalysisFields(.sqlite) }
     @Test func alertsInsertedWithAnAnalysisKeepIt() async throws { try await StoreContract.alertsInsertedWithAnAnalysisKeepIt(.sqlite) }
+    @Test func alertsFilterByCategoryServiceAndSince() async throws { try await StoreContract.alertsFilterByCategoryServiceAndSince(.sqlite) }
+    @Test func alertIsFoundByItsIDAndMissingIsNil() async throws { try await StoreContract.alertIsFoundByItsIDAndMissingIsNil(.sqlite) }
     @Test func concurrentOperationsOnOneStoreDoNotInterleaveTransactions() async throws { try await StoreContract.concurrentOperationsOnOneStoreDoNotInterleaveTransactions(.sqlite) }
     @Test func concurrentStartsOnOneDatabaseAllSucceed() async throws { try await StoreContract.concurrentStartsOnOneDatabaseAllSucceed(.sqlite) }
     @Test func closedStoreRefusesOperations() async throws { try await StoreContract.closedStoreRefusesOperations(.sqlite) }

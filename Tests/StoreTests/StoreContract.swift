@@ -136,6 +136,44 @@ enum StoreContract {
         }
     }
 
+    static func alertsFilterByCategoryServiceAndSince(_ backend: StoreBackend) async throws {
+        try await backend.withFreshDatabase { database throws in
+            try await withStore(database) { store throws in
+                var checkout = sampleAlert(id: "anom_1", detectedAt: 1_000)
+                checkout.affectedServices = ["checkout", "payments"]
+                var pay = sampleAlert(id: "anom_2", detectedAt: 2_000, category: .volumeSpike)
+                pay.affectedServices = ["pay"]  // a prefix of "payments": must not match "payments"
+                var quoted = sampleAlert(id: "anom_3", detectedAt: 3_000, category: .volumeSpike)
+                quoted.affectedServices = ["api \"gateway\"", "payments%"]
+                for alert in [checkout, pay, quoted] { try await store.insertAlert(alert) }
+
+                func ids(_ query: AlertQuery) async throws -> [String] { try await store.recentAlerts(query).map(\.anomalyID) }
+                #expect(try await ids(AlertQuery(limit: 10)) == ["anom_3", "anom_2", "anom_1"])
+                #expect(try await ids(AlertQuery(limit: 1)) == ["anom_3"])
+                #expect(try await ids(AlertQuery(limit: 10, category: .volumeSpike)) == ["anom_3", "anom_2"])
+                #expect(try await ids(AlertQuery(limit: 10, category: .serviceChange)) == [])
+                #expect(try await ids(AlertQuery(limit: 10, service: "payments")) == ["anom_1"])
+                #expect(try await ids(AlertQuery(limit: 10, service: "pay")) == ["anom_2"])
+                #expect(try await ids(AlertQuery(limit: 10, service: "payments%")) == ["anom_3"])
+                #expect(try await ids(AlertQuery(limit: 10, service: "api \"gateway\"")) == ["anom_3"])
+                #expect(try await ids(AlertQuery(limit: 10, since: 2_000)) == ["anom_3", "anom_2"])
+                #expect(try await ids(AlertQuery(limit: 10, category: .volumeSpike, service: "pay", since: 1_500)) == ["anom_2"])
+                #expect(try await ids(AlertQuery(limit: 0)) == [])
+            }
+        }
+    }
+
+    static func alertIsFoundByItsIDAndMissingIsNil(_ backend: StoreBackend) async throws {
+        try await backend.withFreshDatabase { database throws in
+            try await withStore(database) { store throws in
+                let alert = sampleAlert(id: "anom_20240115_103045_1", detectedAt: 1_705_314_645)
+                try await store.insertAlert(alert)
+                #expect(try await store.alert(anomalyID: alert.anomalyID) == alert)
+                #expect(try await store.alert(anomalyID: "anom_missing") == nil)
+            }
+        }
+    }
+
     static func updateAnalysisFillsTheAnalysisFields(_ backend: StoreBackend) async throws {
         try await backend.withFreshDatabase { database throws in
             try await withStore(database) { store throws in

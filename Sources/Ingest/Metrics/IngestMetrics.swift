@@ -3,7 +3,8 @@ public struct IngestMetrics: Sendable {
     public var received: [Transport: Int] = [:]
     public var receivedBytes: [Transport: Int] = [:]
     public var parseErrors: [Transport: Int] = [:]
-    /// Lost messages by reason: `shard_queue_full` (UDP), `oversize_frame`, `framing_error` (TCP).
+    /// Lost messages by reason: `shard_queue_full` (UDP), `oversize_frame`, `framing_error` (TCP);
+    /// HTTP batches refused while the shards are saturated count as `shard_queue_full` too.
     public var dropped: [String: Int] = [:]
     public var truncatedDatagrams = 0
     public var truncatedFrames = 0
@@ -18,6 +19,8 @@ public struct IngestMetrics: Sendable {
     public var servicesOverflowedMessages = 0
     /// Per UDP socket: the receive buffer the kernel granted (bytes).
     public var udpReceiveBufferBytes: [Int] = []
+    /// UDP sockets' threads plus TCP event loops started (for `/health`).
+    public var receiveThreads = 0
 
     public init() {}
 }

@@ -35,4 +35,6 @@ extension Atomic where Value == Int {
 public enum Transport: String, Sendable, CaseIterable {
     case udp
     case tcp
+    /// JSON batches posted to `/logs/ingest`.
+    case http
 }

@@ -28,7 +28,9 @@ struct BatchBuilder {
     }
 
     /// Parses one message and queues it for its shard (in this thread's batch, not yet sent).
-    mutating func add(_ frame: UnsafeRawBufferPointer, peer: PeerAddress, receivedAt: Int64) {
+    /// Returns whether it parsed (a message that did not is still queued, as a parse error).
+    @discardableResult
+    mutating func add(_ frame: UnsafeRawBufferPointer, peer: PeerAddress, receivedAt: Int64) -> Bool {
         received += 1
         receivedBytes += frame.count
         var record = ShardRecord(
@@ -46,6 +48,7 @@ struct BatchBuilder {
             parseErrors += 1
         }
         batches[shards.shardIndex(forHash: record.serviceHash)].append(frame: frame, record: record)
+        return record.parsed
     }
 
     private static let emptyNameHash = ServiceCounters.hash(UnsafeRawBufferPointer(start: nil, count: 0))

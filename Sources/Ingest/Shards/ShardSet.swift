@@ -121,6 +121,32 @@ public final class ShardSet: Sendable {
     }
 }
 
+/// A service as `/services` shows it: its counts over the trailing window and the tick it was
+/// last heard in.
+public struct ServiceActivity: Sendable {
+    public var service: String
+    public var counts: SeverityCounts
+    /// The newest tick (ticks since the epoch) with a message of this service.
+    public var lastSeenTick: Int64
+}
+
+extension ShardSet {
+    /// Every service's counts over the window ending with tick `lastTick`, and when it was last
+    /// seen — read on each shard's queue, like ``serviceSnapshot(endingAtTick:)``.
+    public func serviceActivity(endingAtTick lastTick: Int64) -> [ServiceActivity] {
+        shards.flatMap { shard in
+            shard.queue.sync {
+                shard.state.counters.entries.map { entry in
+                    ServiceActivity(
+                        service: String(decoding: entry.name, as: UTF8.self),
+                        counts: entry.counters.trailingWindow(endingAt: lastTick),
+                        lastSeenTick: entry.counters.newestTick)
+                }
+            }
+        }
+    }
+}
+
 /// One shard. `state` is only touched on `queue` — that confinement is what makes the
 /// `@unchecked Sendable` sound.
 final class Shard: @unchecked Sendable {

@@ -42,11 +42,6 @@ struct AnalyzeCommand: AsyncParsableCommand {
         guard analysisTimeout.isFinite, analysisTimeout >= 0, analysisTimeout <= 86_400 else {
             throw ValidationError("--analysis-timeout must be from 0 to 86400 seconds")
         }
-        do {
-            _ = try AnalyzerConfiguration(environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw ValidationError("\(error)")
-        }
     }
 
     func run() async throws {
@@ -59,7 +54,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
         }
         let printer = AlertPrinter()
         let analysis = AnalysisQueue.make(
-            configuration: try AnalyzerConfiguration(environment: ProcessInfo.processInfo.environment),
+            configuration: AnalyzerConfiguration(detection.settings.analysis),
             store: store,
             onFinished: { printer.print($0) }
         )

@@ -3,38 +3,53 @@ import Detect
 import Foundation
 import Store
 
-/// The options `serve` and `analyze` share: the detection window and tick, and the database
-/// that keeps baselines, cooldowns and alerts — so both commands judge and remember alike.
+/// The options `serve` and `analyze` share: the configuration file, the detection window and
+/// tick, and the database that keeps baselines, cooldowns and alerts — so both commands judge
+/// and remember alike. Flags win over the environment, which wins over the file (see
+/// ``VigilConfiguration``).
 struct DetectionOptions: ParsableArguments {
-    @Option(help: "Detection window in seconds.")
-    var window: Int64 = 300
+    @Option(help: "Configuration file (TOML, see conf/vigil.toml); env VIGIL_CONFIG. Default: none, built-in defaults.")
+    var config: String?
 
-    @Option(help: "Detection tick in seconds: how often the trailing window is judged.")
-    var tick: Int64 = 10
+    @Option(name: .customLong("window"), help: "Detection window in seconds (detection.window, default 300).")
+    var windowFlag: Int64?
+
+    @Option(name: .customLong("tick"), help: "Detection tick in seconds: how often the trailing window is judged (detection.tick, default 10).")
+    var tickFlag: Int64?
 
     @Option(help: "Database for baselines, cooldowns and alerts: sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB; env DATABASE_URL. Default: sqlite:./data/vigil.db.")
     var database: String?
 
+    /// An invalid configuration is one message naming the key, and exit status 2.
     func validate() throws {
-        guard window > 0, tick > 0, window % tick == 0 else {
-            throw ValidationError("--window and --tick must be positive and the window a whole number of ticks")
-        }
         do {
-            _ = try databaseURL()
+            _ = try resolved()
         } catch {
-            throw ValidationError("\(error)")
+            FileHandle.standardError.write(Data("vigil: \(error)\n".utf8))
+            throw ExitCode(2)
         }
     }
 
-    /// `--database`, else `DATABASE_URL`, else the embedded default.
-    func databaseURL() throws -> DatabaseURL {
-        try DatabaseURL.resolve(argument: database, environment: ProcessInfo.processInfo.environment)
-    }
-
-    var configuration: DetectionConfiguration {
-        var configuration = DetectionConfiguration()
-        configuration.windowSeconds = window
-        configuration.tickSeconds = tick
+    /// Defaults ← file ← environment ← these flags, checked.
+    func resolved(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> VigilConfiguration {
+        var configuration = try VigilConfiguration.load(path: config ?? environment["VIGIL_CONFIG"], environment: environment)
+        if let windowFlag { try configuration.apply(flag: "--window", key: "detection.window", .integer(windowFlag)) }
+        if let tickFlag { try configuration.apply(flag: "--tick", key: "detection.tick", .integer(tickFlag)) }
+        if let database { try configuration.apply(flag: "--database", key: "database.url", .string(database)) }
+        try configuration.validate()
         return configuration
     }
+
+    /// The resolved configuration; `validate()` has already refused a bad one.
+    var settings: VigilConfiguration { (try? resolved()) ?? VigilConfiguration() }
+    private var checked: VigilConfiguration { settings }
+
+    var window: Int64 { checked.detection.window }
+    var tick: Int64 { checked.detection.tick }
+
+    func databaseURL() throws -> DatabaseURL {
+        try DatabaseURL(parsing: checked.database)
+    }
+
+    var configuration: DetectionConfiguration { checked.detectionConfiguration }
 }

@@ -1,5 +1,7 @@
+import Analyze
 import Detect
 import Logging
+import Metrics
 import Store
 
 /// Writes alerts and baselines to the store off the receive path, through a bounded queue.
@@ -28,8 +30,13 @@ actor AlertWriter {
     private var counters = Counters()
     private var draining = false
     private var shuttingDown = false
+    private let metrics = WriterMetrics()
 
-    init(store: any VigilStore, cooldownSeconds: Int64, capacity: Int = 1000, logger: Logger) {
+    /// Where a stored alert goes next: root-cause analysis (never blocks).
+    private let analysis: AnalysisQueue?
+
+    init(store: any VigilStore, cooldownSeconds: Int64, capacity: Int = 1000, analysis: AnalysisQueue? = nil, logger: Logger) {
+        self.analysis = analysis
         self.store = store
         self.cooldownSeconds = cooldownSeconds
         self.capacity = capacity
@@ -43,10 +50,12 @@ actor AlertWriter {
             let excess = alerts.count - capacity
             alerts.removeFirst(excess)
             counters.dropped += excess
+            metrics.dropped.increment(by: excess)
             logger.error("alert queue full: oldest alerts dropped", metadata: ["dropped": "\(excess)"])
         }
         if let latest { baselines = latest }
         counters.queued = alerts.count
+        metrics.queued.record(alerts.count)
         if !draining {
             draining = true
             Task { await self.drain() }
@@ -62,10 +71,15 @@ actor AlertWriter {
         var failures = 0
         while !alerts.isEmpty || baselines != nil || templates != nil {
             do {
+                let started = ContinuousClock.now
                 if let alert = alerts.first {
                     if try await store.admitAlert(category: alert.category, at: alert.detectedAt, cooldownSeconds: cooldownSeconds) {
                         try await store.insertAlert(alert)
+                        analysis?.submit(alert)
+                        metrics.writeDuration.recordInterval(since: started)
                         counters.written += 1
+                        metrics.stored.increment()
+                        Counter(label: "vigil_alerts_total", dimensions: [("category", alert.category.rawValue)]).increment()
                         logger.notice("alert", metadata: [
                             "anomaly_id": "\(alert.anomalyID)", "category": "\(alert.category.rawValue)",
                             "severity": "\(alert.severity.rawValue)", "services": "\(alert.affectedServices.joined(separator: ","))",
@@ -73,19 +87,24 @@ actor AlertWriter {
                         ])
                     } else {
                         counters.refusedByCooldown += 1
+                        metrics.refused.increment()
                     }
                     alerts.removeFirst()
                 } else if let pending = baselines {
                     baselines = nil
                     try await store.saveBaselines(pending)
+                    metrics.writeDuration.recordInterval(since: started)
                 } else if let pending = templates {
                     templates = nil
                     try await store.saveTemplates(pending)
+                    metrics.writeDuration.recordInterval(since: started)
                 }
                 counters.queued = alerts.count
+                metrics.queued.record(alerts.count)
                 pause = .seconds(1)
             } catch {
                 counters.writeErrors += 1
+                metrics.writeErrors.increment()
                 failures += 1
                 if let maxFailures, failures >= maxFailures { break }
                 logger.error("cannot write to the database; will retry", metadata: [
@@ -113,5 +132,23 @@ actor AlertWriter {
         if !alerts.isEmpty {
             logger.error("alerts not written at shutdown", metadata: ["lost": "\(alerts.count)"])
         }
+    }
+}
+
+/// The writer's swift-metrics instruments (exported by the Prometheus factory `vigil serve`
+/// bootstraps; no-ops when nothing is bootstrapped, as in unit tests).
+private struct WriterMetrics {
+    let stored = Counter(label: "vigil_alerts_stored_total")
+    let refused = Counter(label: "vigil_alerts_refused_by_cooldown_total")
+    let dropped = Counter(label: "vigil_alerts_dropped_total")
+    let writeErrors = Counter(label: "vigil_store_write_errors_total")
+    let queued = Gauge(label: "vigil_store_queued_alerts")
+    /// Database write latency: one alert (cooldown check and insert) or one baseline batch.
+    let writeDuration = Metrics.Timer(label: "vigil_store_write_duration_seconds")
+}
+
+extension Metrics.Timer {
+    func recordInterval(since start: ContinuousClock.Instant) {
+        record(duration: ContinuousClock.now - start)
     }
 }

@@ -1,17 +1,21 @@
+import API
 import Detect
 import Ingest
+import Metrics
 import Synchronization
 
 /// Detection while serving: on every tick boundary of the wall clock, the shards' counts over
 /// the trailing window are judged by the ``Detector`` (the same code `vigil analyze` replays
 /// with), and its alerts and learned baselines go to the ``AlertWriter`` — never blocking the
 /// receive path, which only ever counts.
-final class LiveDetection: Sendable {
+final class LiveDetection: DetectionState {
     private let shards: ShardSet
     private let writer: AlertWriter
     private let configuration: DetectionConfiguration
-    private let alertsProposed = Atomic<Int>(0)
-    private let ticksEvaluated = Atomic<Int>(0)
+    /// The detector's baselines after the latest tick, for `/services`.
+    private let latestBaselines = Mutex<[Baseline]>([])
+    private let ticks = Counter(label: "vigil_detection_ticks_total")
+    private let proposed = Counter(label: "vigil_alerts_proposed_total")
 
     init(shards: ShardSet, writer: AlertWriter, configuration: DetectionConfiguration) {
         self.shards = shards
@@ -19,8 +23,10 @@ final class LiveDetection: Sendable {
         self.configuration = configuration
     }
 
-    /// Ticks until the task is cancelled. `baselines` come from the store (the previous run).
+    /// Ticks until the task is cancelled, then judges once more (see ``finalTick``) and hands
+    /// the baselines to the writer. `baselines` come from the store (the previous run).
     func run(baselines: [Baseline]) async {
+        latestBaselines.withLock { $0 = baselines }
         // The in-memory cooldown spares the database a refusal per tick during an incident;
         // the store's atomic cooldown stays the authority (across restarts and processes).
         var detector = Detector(
@@ -29,18 +35,13 @@ final class LiveDetection: Sendable {
             baselines: baselines)
         var learned = detector.lastCompletedWindowEnd
         while !Task.isCancelled {
-            let now = WallClock().secondsSinceEpoch
-            let next = (now / configuration.tickSeconds + 1) * configuration.tickSeconds
+            let next = nextTick()
             do {
                 try await Task.sleep(for: .seconds(Double(next) - WallClock().secondsSinceEpochDouble))
             } catch {
-                return  // cancelled: shutting down
+                break  // cancelled: shutting down
             }
-            let lastTick = next / configuration.tickSeconds - 1
-            let window = WindowStats(snapshot: shards.serviceSnapshot(endingAtTick: lastTick))
-            let alerts = detector.evaluate(at: next, window: window, templates: shards.templateWindow(endingAtTick: lastTick))
-            ticksEvaluated.add(1, ordering: .relaxed)
-            alertsProposed.add(alerts.count, ordering: .relaxed)
+            let alerts = evaluate(&detector, at: next)
             // Baselines change once per completed window: only then are they worth writing.
             let windowCompleted = detector.lastCompletedWindowEnd != learned
             learned = detector.lastCompletedWindowEnd
@@ -50,36 +51,40 @@ final class LiveDetection: Sendable {
                     templates: windowCompleted ? shards.persistentTemplates(pruneBefore: next - configuration.windowSeconds) : nil)
             }
         }
+        await finalTick(&detector)
     }
 
-    /// Prometheus text for `/metrics`.
-    func metrics() async -> String {
-        let counters = await writer.snapshot
-        return """
-            # HELP vigil_detection_ticks_total Ticks at which the trailing window was judged.
-            # TYPE vigil_detection_ticks_total counter
-            vigil_detection_ticks_total \(ticksEvaluated.load(ordering: .relaxed))
-            # HELP vigil_alerts_proposed_total Alerts the rules raised (before the store's cooldown).
-            # TYPE vigil_alerts_proposed_total counter
-            vigil_alerts_proposed_total \(alertsProposed.load(ordering: .relaxed))
-            # HELP vigil_alerts_stored_total Alerts admitted by the cooldown and written.
-            # TYPE vigil_alerts_stored_total counter
-            vigil_alerts_stored_total \(counters.written)
-            # HELP vigil_alerts_refused_by_cooldown_total Alerts the store's cooldown refused.
-            # TYPE vigil_alerts_refused_by_cooldown_total counter
-            vigil_alerts_refused_by_cooldown_total \(counters.refusedByCooldown)
-            # HELP vigil_alerts_dropped_total Alerts dropped because the write queue was full.
-            # TYPE vigil_alerts_dropped_total counter
-            vigil_alerts_dropped_total \(counters.dropped)
-            # HELP vigil_store_write_errors_total Failed database writes (retried).
-            # TYPE vigil_store_write_errors_total counter
-            vigil_store_write_errors_total \(counters.writeErrors)
-            # HELP vigil_store_queued_alerts Alerts waiting to be written.
-            # TYPE vigil_store_queued_alerts gauge
-            vigil_store_queued_alerts \(counters.queued)
-
-            """
+    /// At shutdown, after the shards have drained: messages received since the last tick are
+    /// judged (an incident just before a restart still raises its alert) by evaluating the tick
+    /// now running early — unless that tick would close a window, which must not be learned
+    /// half-observed. The baselines are handed over either way, for the writer's final flush.
+    private func finalTick(_ detector: inout Detector) async {
+        let next = nextTick()
+        let closesWindow = next % configuration.windowSeconds == 0
+        let alerts = closesWindow ? [] : evaluate(&detector, at: next)
+        await writer.submit(alerts: alerts, baselines: Array(detector.baselines.values), templates: shards.persistentTemplates())
     }
+
+    private func nextTick() -> Int64 {
+        (WallClock().secondsSinceEpoch / configuration.tickSeconds + 1) * configuration.tickSeconds
+    }
+
+    private func evaluate(_ detector: inout Detector, at tick: Int64) -> [Alert] {
+        let lastTick = tick / configuration.tickSeconds - 1
+        let window = WindowStats(snapshot: shards.serviceSnapshot(endingAtTick: lastTick))
+        let alerts = detector.evaluate(at: tick, window: window, templates: shards.templateWindow(endingAtTick: lastTick))
+        ticks.increment()
+        proposed.increment(by: alerts.count)
+        let baselines = Array(detector.baselines.values)
+        latestBaselines.withLock { $0 = baselines }
+        return alerts
+    }
+
+    // MARK: DetectionState (for the HTTP API)
+
+    func baselines() async -> [Baseline] { latestBaselines.withLock { $0 } }
+
+    func pendingAlerts() async -> Int { await writer.snapshot.queued }
 }
 
 extension WallClock {

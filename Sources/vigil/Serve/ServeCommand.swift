@@ -1,25 +1,33 @@
 import API
+import Analyze
 import ArgumentParser
 import Detect
 import Foundation
-import Hummingbird
 import Ingest
 import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
 import Store
 import Syslog
 
-/// `vigil serve`: receive syslog over UDP and TCP, count per service, detect anomalies on every
-/// tick, keep alerts and baselines in the database, serve HTTP.
+/// `vigil serve`: receive syslog over UDP and TCP and JSON logs over HTTP, count per service,
+/// detect anomalies on every tick, keep alerts and baselines in the database, serve the API.
+///
+/// Configured from `conf/vigil.toml`-style files, the environment and these flags (in rising
+/// precedence, see ``VigilConfiguration``). Runs as a `ServiceGroup`; SIGTERM or SIGINT shuts
+/// down in reverse order of start: HTTP stops accepting, the receiver stops and the shards
+/// drain, detection judges a last time and the alert writer flushes, then the store closes.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Receive syslog over UDP and TCP (RFC 5424, RFC 3164, RFC 6587 framing) and serve health and metrics over HTTP."
+        abstract: "Receive syslog (UDP, TCP) and JSON logs (HTTP), detect anomalies, serve alerts, health and metrics."
     )
 
-    @Option(name: .customLong("udp"), help: "UDP address to receive on (repeatable). Default: 0.0.0.0:5514.")
+    @Option(name: .customLong("udp"), help: "UDP address to receive on (repeatable; syslog.udp). Default: 0.0.0.0:5514.")
     var udp: [String] = []
 
-    @Option(name: .customLong("tcp"), help: "TCP address to receive on (repeatable). Default: 0.0.0.0:5514.")
+    @Option(name: .customLong("tcp"), help: "TCP address to receive on (repeatable; syslog.tcp). Default: 0.0.0.0:5514.")
     var tcp: [String] = []
 
     @Flag(name: .customLong("no-udp"), help: "Do not receive over UDP.")
@@ -28,65 +36,108 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-tcp"), help: "Do not receive over TCP.")
     var noTCP = false
 
-    @Option(help: "HTTP address for /health and /metrics.")
-    var http = "127.0.0.1:8000"
+    @Option(help: "HTTP address for the API (api.address). Default: 127.0.0.1:8000.")
+    var http: String?
 
     @OptionGroup var detection: DetectionOptions
 
-    @Option(name: .customLong("udp-threads"), help: "UDP receive threads (sockets) per address. Default: one per core.")
-    var udpThreads = Receiver.coreCount
+    @Option(name: .customLong("udp-threads"), help: "UDP receive threads (sockets) per address (syslog.udp_threads). Default: one per core.")
+    var udpThreads: Int?
 
-    @Option(name: .customLong("tcp-threads"), help: "TCP event-loop threads. Default: one per core.")
-    var tcpThreads = Receiver.coreCount
+    @Option(name: .customLong("tcp-threads"), help: "TCP event-loop threads (syslog.tcp_threads). Default: one per core.")
+    var tcpThreads: Int?
 
-    @Option(help: "Shards (serial queues owning per-service counters). Default: one per core.")
-    var shards = Receiver.coreCount
+    @Option(help: "Shards (serial queues owning per-service counters; syslog.shards). Default: one per core.")
+    var shards: Int?
 
-    @Option(name: .customLong("receive-buffer"), help: "SO_RCVBUF asked for each UDP socket, bytes (as root SO_RCVBUFFORCE).")
-    var receiveBuffer = 32 << 20
+    @Option(name: .customLong("receive-buffer"), help: "SO_RCVBUF asked for each UDP socket, bytes (syslog.receive_buffer).")
+    var receiveBuffer: Int?
 
-    @Option(name: .customLong("max-size"), help: "Maximum message size in bytes (UDP slot, TCP frame).")
-    var maxSize = SyslogParser.defaultMaxMessageSize
+    @Option(name: .customLong("max-size"), help: "Maximum message size in bytes, UDP slot and TCP frame (syslog.max_message_size).")
+    var maxSize: Int?
 
-    @Option(name: .customLong("max-connections"), help: "Maximum open TCP connections.")
-    var maxConnections = 4096
+    @Option(name: .customLong("max-connections"), help: "Maximum open TCP connections (syslog.max_connections).")
+    var maxConnections: Int?
 
-    @Option(name: .customLong("idle-timeout"), help: "Close TCP connections idle this many seconds (0: never).")
-    var idleTimeout = 600
+    @Option(name: .customLong("idle-timeout"), help: "Close TCP connections idle this many seconds, 0: never (syslog.idle_timeout).")
+    var idleTimeout: Int?
 
-    @Option(help: "Time zone of RFC 3164 timestamps: UTC, ±hh:mm or an IANA name. Default: the system's.")
+    @Option(help: "Time zone of RFC 3164 timestamps: UTC, ±hh:mm or an IANA name (syslog.timezone). Default: the system's.")
     var timezone: String?
 
-    @Option(help: "Append every received message to FILE as a JSON line (vigil parse's fields plus transport, peer, received_at).")
+    @Option(help: "Append every received message to FILE as a JSON line (syslog.tap).")
     var tap: String?
 
     func validate() throws {
-        guard maxSize > 0, maxConnections > 0, idleTimeout >= 0, receiveBuffer > 0 else {
-            throw ValidationError("--max-size, --max-connections and --receive-buffer must be positive, --idle-timeout not negative")
+        do {
+            _ = try resolved()
+        } catch {
+            FileHandle.standardError.write(Data("vigil: \(error)\n".utf8))
+            throw ExitCode(2)
         }
     }
 
+    /// The shared options' configuration with this command's flags on top.
+    func resolved() throws(ConfigurationError) -> VigilConfiguration {
+        var configuration = try detection.resolved()
+        func flag(_ name: String, _ key: String, _ value: TOMLSubset.Value?) throws(ConfigurationError) {
+            if let value { try configuration.apply(flag: name, key: key, value) }
+        }
+        try flag("--udp", "syslog.udp", udp.isEmpty ? nil : .array(udp.map { .string($0) }))
+        try flag("--tcp", "syslog.tcp", tcp.isEmpty ? nil : .array(tcp.map { .string($0) }))
+        if noUDP { configuration.syslog.udp = [] }
+        if noTCP { configuration.syslog.tcp = [] }
+        try flag("--http", "api.address", http.map { .string($0) })
+        try flag("--udp-threads", "syslog.udp_threads", udpThreads.map { .integer(Int64($0)) })
+        try flag("--tcp-threads", "syslog.tcp_threads", tcpThreads.map { .integer(Int64($0)) })
+        try flag("--shards", "syslog.shards", shards.map { .integer(Int64($0)) })
+        try flag("--receive-buffer", "syslog.receive_buffer", receiveBuffer.map { .integer(Int64($0)) })
+        try flag("--max-size", "syslog.max_message_size", maxSize.map { .integer(Int64($0)) })
+        try flag("--max-connections", "syslog.max_connections", maxConnections.map { .integer(Int64($0)) })
+        try flag("--idle-timeout", "syslog.idle_timeout", idleTimeout.map { .integer(Int64($0)) })
+        try flag("--timezone", "syslog.timezone", timezone.map { .string($0) })
+        try flag("--tap", "syslog.tap", tap.map { .string($0) })
+        try configuration.validate()
+        return configuration
+    }
+
     func run() async throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        var logger = Logger(label: "vigil")
-        logger.logLevel = .info
+        let config = try resolved()
+        let logger = LogSetup.bootstrap(format: config.log.format, level: config.log.level)
+        // One registry for every metric: swift-metrics instruments anywhere in the process
+        // (detection, the store writer, the analysis queue) land in /metrics.
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
+            .milliseconds(500), .seconds(1), .seconds(5),
+        ]
+        MetricsSystem.bootstrap(factory)
 
-        let udpAddresses = try noUDP ? [] : (udp.isEmpty ? ["0.0.0.0:5514"] : udp).map(Self.address)
-        let tcpAddresses = try noTCP ? [] : (tcp.isEmpty ? ["0.0.0.0:5514"] : tcp).map(Self.address)
-        let httpAddress = try Self.address(http)
-        let parser = SyslogParser(maxMessageSize: maxSize, timeZone: try LocalTimeZone.named(timezone))
+        let cores = Receiver.coreCount
+        let udpAddresses = try config.syslog.udp.map { try Ingest.SocketAddress(parsing: $0) }
+        let tcpAddresses = try config.syslog.tcp.map { try Ingest.SocketAddress(parsing: $0) }
+        let httpAddress = try Ingest.SocketAddress(parsing: config.api.address)
+        let timeZone = config.syslog.timezone.isEmpty ? nil : config.syslog.timezone
+        let parser = SyslogParser(maxMessageSize: config.syslog.maxMessageSize, timeZone: try LocalTimeZone.named(timeZone))
+        let detectionConfiguration = config.detectionConfiguration
 
-        let tapWriter = try tap.map { try TapWriter(path: $0, parser: parser) }
+        let tapWriter = try config.syslog.tap.isEmpty ? nil : TapWriter(path: config.syslog.tap, parser: parser)
         let shardSet = ShardSet(
-            configuration: .init(shardCount: shards, tickSeconds: Int(detection.tick), windowSeconds: Int(detection.window)),
+            configuration: .init(
+                shardCount: config.syslog.shards == 0 ? cores : config.syslog.shards,
+                tickSeconds: Int(detectionConfiguration.tickSeconds), windowSeconds: Int(detectionConfiguration.windowSeconds)),
             observer: tapWriter)
         let receiver: Receiver
         do {
             receiver = try Receiver(
                 configuration: .init(
-                    udp: udpAddresses, tcp: tcpAddresses, udpThreads: udpThreads, tcpThreads: tcpThreads,
-                    maxMessageSize: maxSize, receiveBufferBytes: receiveBuffer,
-                    maxTCPConnections: maxConnections, tcpIdleTimeoutSeconds: idleTimeout, parser: parser),
+                    udp: udpAddresses, tcp: tcpAddresses,
+                    udpThreads: config.syslog.udpThreads == 0 ? cores : config.syslog.udpThreads,
+                    tcpThreads: config.syslog.tcpThreads == 0 ? cores : config.syslog.tcpThreads,
+                    maxMessageSize: config.syslog.maxMessageSize, receiveBufferBytes: config.syslog.receiveBuffer,
+                    maxTCPConnections: config.syslog.maxConnections, tcpIdleTimeoutSeconds: config.syslog.idleTimeout,
+                    parser: parser),
                 shards: shardSet, logger: logger)
         } catch {
             logger.critical("cannot start the receiver", metadata: ["error": "\(error)"])
@@ -97,51 +148,66 @@ struct ServeCommand: AsyncParsableCommand {
         let store: any VigilStore
         let baselines: [Baseline]
         do {
-            let url = try detection.databaseURL()
+            let url = try DatabaseURL(parsing: config.database)
             store = try await url.openStore()
-            baselines = try await store.loadBaselines(windowSeconds: detection.window)
+            baselines = try await store.loadBaselines(windowSeconds: detectionConfiguration.windowSeconds)
             shardSet.restore(try await store.loadTemplates())
             logger.info("database open", metadata: ["database": "\(url)", "baselines": "\(baselines.count)"])
         } catch {
             logger.critical("cannot open the database", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
-        let detectionConfiguration = detection.configuration
-        let writer = AlertWriter(store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds, logger: logger)
+        let analyzer = AnalyzerConfiguration(config.analysis)
+        let analysis = AnalysisQueue.make(configuration: analyzer, store: store, logger: logger)
+        logger.info("analysis", metadata: ["analyzer": "\(analyzer.usesClaude ? "claude" : "offline")", "model": "\(analyzer.model)"])
+        let writer = AlertWriter(
+            store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds, analysis: analysis, logger: logger)
         let detection = LiveDetection(shards: shardSet, writer: writer, configuration: detectionConfiguration)
+        let readiness = Readiness()
 
-        receiver.start()
-        let detectionTask = Task { await detection.run(baselines: baselines) }
+        let api = HTTPAPI.application(
+            configuration: .init(
+                host: httpAddress.host, port: Int(httpAddress.port),
+                token: config.api.token, maxBodyBytes: config.api.maxBodyBytes),
+            dependencies: .init(
+                receiver: receiver, store: store, metrics: VigilMetrics(registry: registry, receiver: receiver),
+                detection: detection, readiness: readiness,
+                windowSeconds: detectionConfiguration.windowSeconds, tickSeconds: detectionConfiguration.tickSeconds),
+            logger: logger,
+            onServerRunning: { port in
+                logger.info("serving HTTP", metadata: ["address": "\(httpAddress.host):\(port)", "auth": "\(config.api.token.isEmpty ? "none" : "bearer")"])
+            })
 
-        let app = HTTPAPI.application(
-            receiver: receiver, host: httpAddress.host, port: Int(httpAddress.port), logger: logger,
-            moreMetrics: { await detection.metrics() })
-        var failure: Error?
+        let timeout = Duration.milliseconds(Int64(config.shutdown.timeout * 1000))
+        // Started in this order, shut down in the reverse one.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: AnalysisService(queue: analysis, grace: timeout / 4)),
+                .init(service: DetectionService(detection: detection, writer: writer, baselines: baselines)),
+                .init(service: ReceiverService(receiver: receiver, tap: tapWriter, logger: logger)),
+                .init(service: api),
+                .init(service: ReadinessService(readiness: readiness, logger: logger)),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            cancellationSignals: [],
+            logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = timeout
+        groupConfiguration.maximumCancellationDuration = .seconds(1)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        var failure: (any Error)?
         do {
-            try await app.runService()  // until SIGTERM or SIGINT
+            try await group.run()
         } catch {
-            logger.critical("HTTP server failed", metadata: ["address": "\(http)", "error": "\(error)"])
+            logger.critical("stopped on an error", metadata: ["error": "\(error)"])
             failure = error
         }
-        detectionTask.cancel()
-        await detectionTask.value
-        receiver.stop()
-        tapWriter?.close()
-        await writer.submit(alerts: [], baselines: nil, templates: shardSet.persistentTemplates())
-        await writer.flush()
         try? await store.close()
         let metrics = receiver.metrics()
+        let written = await writer.snapshot.written
         logger.info("stopped", metadata: [
             "received_udp": "\(metrics.received[.udp] ?? 0)", "received_tcp": "\(metrics.received[.tcp] ?? 0)",
+            "received_http": "\(metrics.received[.http] ?? 0)", "alerts_written": "\(written)",
         ])
         if failure != nil { throw ExitCode.failure }
-    }
-
-    private static func address(_ text: String) throws -> SocketAddress {
-        do {
-            return try SocketAddress(parsing: text)
-        } catch {
-            throw ValidationError(error.description)
-        }
     }
 }

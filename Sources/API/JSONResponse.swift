@@ -1,0 +1,26 @@
+import Foundation
+import Hummingbird
+
+/// Responses with a JSON (or text) body and the right content type.
+enum JSONResponse {
+    static func json(_ text: String, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+        var response = Self.text(text, contentType: "application/json", status: status)
+        for field in extra { response.headers.append(field) }
+        return response
+    }
+
+    static func object(_ value: [String: Any], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return json(String(decoding: data, as: UTF8.self), status: status, headers: headers)
+    }
+
+    static func error(_ message: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        object(["error": message], status: status, headers: headers)
+    }
+
+    static func text(_ text: String, contentType: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

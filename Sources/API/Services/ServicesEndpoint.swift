@@ -1,0 +1,43 @@
+import Detect
+import Foundation
+import Hummingbird
+import Ingest
+
+/// `GET /services`: per service, the trailing window's volume and error rate (as detection
+/// sees them now), its learned baseline and when it was last heard from.
+struct ServicesEndpoint: Sendable {
+    let shards: ShardSet
+    let detection: any DetectionState
+    let windowSeconds: Int64
+    let tickSeconds: Int64
+
+    func handle() async -> Response {
+        let nowTick = Int64(Date().timeIntervalSince1970) / tickSeconds
+        let activity = shards.serviceActivity(endingAtTick: nowTick)
+        var baselines: [String: Baseline] = [:]
+        for baseline in await detection.baselines() {
+            if let service = baseline.scope.service { baselines[service] = baseline }
+        }
+        let formatter = ISO8601DateFormatter()
+        let services: [[String: Any]] = activity.sorted { $0.service < $1.service }.map { entry in
+            var object: [String: Any] = [
+                "service": entry.service,
+                "volume": entry.counts.total,
+                "errors": entry.counts.errors,
+                "error_rate": entry.counts.errorRate,
+                // The end of the tick it was last seen in: tick resolution, not the message's time.
+                "last_seen": formatter.string(from: Date(timeIntervalSince1970: Double((entry.lastSeenTick + 1) * tickSeconds))),
+            ]
+            if let baseline = baselines[entry.service] {
+                object["baseline"] = [
+                    "volume": baseline.volume, "error_rate": baseline.errorRate,
+                    "windows_observed": baseline.windowsObserved,
+                ] as [String: Any]
+            } else {
+                object["baseline"] = NSNull()
+            }
+            return object
+        }
+        return JSONResponse.object(["window_seconds": windowSeconds, "services": services])
+    }
+}

@@ -1,0 +1,107 @@
+import Detect
+import Foundation
+import Ingest
+import Logging
+import Store
+import Syslog
+
+extension VigilConfiguration {
+    /// Defaults, then the file at `path` (when given), then the environment.
+    static func load(path: String?, environment: [String: String]) throws(ConfigurationError) -> VigilConfiguration {
+        var configuration = VigilConfiguration()
+        if let path {
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ConfigurationError(key: "config", reason: "cannot read '\(path)': \(error.localizedDescription)")
+            }
+            try configuration.apply(toml: text, file: path)
+        }
+        try configuration.apply(environment: environment)
+        return configuration
+    }
+
+    mutating func apply(toml text: String, file: String) throws(ConfigurationError) {
+        let table: [String: (value: TOMLSubset.Value, line: Int)]
+        do {
+            table = try TOMLSubset.parse(text)
+        } catch {
+            throw ConfigurationError(key: "config", reason: "\(file) \(error.description)")
+        }
+        for (name, entry) in table.sorted(by: { $0.value.line < $1.value.line }) {
+            guard let key = Self.keys.first(where: { $0.name == name }) else {
+                throw ConfigurationError(key: name, reason: "unknown key", source: "\(file) line \(entry.line)")
+            }
+            try set(key, entry.value, source: "\(file) line \(entry.line)")
+        }
+    }
+
+    mutating func apply(environment: [String: String]) throws(ConfigurationError) {
+        for alias in Self.environmentAliases {
+            guard let text = environment[alias.variable], !text.isEmpty,
+                  let key = Self.keys.first(where: { $0.name == alias.key }) else { continue }
+            try set(key, key.value(fromEnvironment: text), source: alias.variable)
+        }
+        for key in Self.keys {
+            guard let text = environment[key.environmentName] else { continue }
+            do {
+                try set(key, key.value(fromEnvironment: text), source: key.environmentName)
+            } catch {
+                throw ConfigurationError(key: key.name, reason: error.reason, source: key.environmentName)
+            }
+        }
+    }
+
+    /// A command-line flag's value for `name`.
+    mutating func apply(flag: String, key name: String, _ value: TOMLSubset.Value) throws(ConfigurationError) {
+        guard let key = Self.keys.first(where: { $0.name == name }) else { return }
+        try set(key, value, source: flag)
+    }
+
+    private mutating func set(_ key: Key, _ value: TOMLSubset.Value, source: String) throws(ConfigurationError) {
+        do {
+            try key.set(&self, value)
+        } catch {
+            throw ConfigurationError(key: key.name, reason: error.reason, source: source)
+        }
+        sources[key.name] = source
+    }
+
+    private func failure(_ key: String, _ reason: String) -> ConfigurationError {
+        ConfigurationError(key: key, reason: reason, source: sources[key])
+    }
+
+    /// The checks that span keys or need parsing (addresses, URLs, names).
+    func validate() throws(ConfigurationError) {
+        guard detection.window % detection.tick == 0 else {
+            throw failure("detection.window", "must be a whole number of ticks (\(detection.window) s is not a multiple of detection.tick = \(detection.tick) s)")
+        }
+        for (name, addresses) in [("syslog.udp", syslog.udp), ("syslog.tcp", syslog.tcp), ("api.address", [api.address])] {
+            for address in addresses {
+                do { _ = try Ingest.SocketAddress(parsing: address) } catch { throw failure(name, error.description) }
+            }
+        }
+        do { _ = try DatabaseURL(parsing: database) } catch { throw failure("database.url", "\(error)") }
+        guard ["auto", "json", "text"].contains(log.format) else { throw failure("log.format", "must be auto, json or text (got '\(log.format)')") }
+        guard Logger.Level(rawValue: log.level) != nil else {
+            throw failure("log.level", "must be one of trace, debug, info, notice, warning, error, critical (got '\(log.level)')")
+        }
+        if !syslog.timezone.isEmpty {
+            do { _ = try LocalTimeZone.named(syslog.timezone) } catch { throw failure("syslog.timezone", "\(error)") }
+        }
+        guard let url = URL(string: analysis.baseURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw failure("analysis.base_url", "must be an http:// or https:// URL (got '\(analysis.baseURL)')")
+        }
+    }
+
+    var detectionConfiguration: DetectionConfiguration {
+        DetectionConfiguration(
+            windowSeconds: detection.window, tickSeconds: detection.tick, emaAlpha: detection.emaAlpha,
+            minimumWindows: detection.minimumWindows, minimumMessages: detection.minimumMessages,
+            errorSpikeMultiplier: detection.errorSpikeFactor, errorSpikeFloor: detection.errorSpikeFloor,
+            highSeverityErrorRate: detection.highSeverityErrorRate, volumeSpikeMultiplier: detection.volumeSpikeFactor,
+            serviceChangeThreshold: detection.serviceChangeDelta, cooldownSeconds: detection.cooldown,
+            maximumSamples: detection.maximumSamples)
+    }
+}

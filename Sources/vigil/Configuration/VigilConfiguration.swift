@@ -1,0 +1,101 @@
+import Detect
+import Foundation
+
+/// Everything `vigil serve` can be told, with the defaults `conf/vigil.toml` documents.
+///
+/// Layers, each over the one before: these defaults, the file (`--config PATH` or
+/// `VIGIL_CONFIG`), the environment (`VIGIL_<SECTION>_<KEY>` for every key, and the customary
+/// `DATABASE_URL`, `ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL`), then command-line flags. Every
+/// value is checked once, here; a bad one is a ``ConfigurationError`` naming the key and where
+/// the value came from.
+struct VigilConfiguration: Equatable, Sendable {
+    struct Syslog: Equatable, Sendable {
+        var udp = ["0.0.0.0:5514"]
+        var tcp = ["0.0.0.0:5514"]
+        /// 0: one per core.
+        var udpThreads = 0
+        var tcpThreads = 0
+        var shards = 0
+        var receiveBuffer = 32 << 20
+        var maxMessageSize = 64 * 1024
+        var maxConnections = 4096
+        var idleTimeout = 600
+        /// Empty: the system's zone.
+        var timezone = ""
+        /// Empty: no tap.
+        var tap = ""
+    }
+
+    struct API: Equatable, Sendable {
+        var address = "127.0.0.1:8000"
+        var token = ""
+        var maxBodyBytes = 10 << 20
+    }
+
+    struct Log: Equatable, Sendable {
+        /// `auto` (JSON unless standard error is a terminal), `json` or `text`.
+        var format = "auto"
+        var level = "info"
+    }
+
+    struct Detection: Equatable, Sendable {
+        var window: Int64 = 300
+        var tick: Int64 = 10
+        var cooldown: Int64 = 900
+        var emaAlpha = 0.2
+        var minimumWindows = 1
+        var minimumMessages = 10
+        var errorSpikeFactor = 5.0
+        var errorSpikeFloor = 0.05
+        var highSeverityErrorRate = 0.20
+        var volumeSpikeFactor = 3.0
+        var serviceChangeDelta = 3.0
+        var maximumSamples = 10
+    }
+
+    /// Claude analysis (the Analyze module takes it as an `AnalyzerConfiguration`).
+    struct Analysis: Equatable, Sendable {
+        var apiKey = ""
+        var baseURL = "https://api.anthropic.com"
+        var model = "claude-sonnet-4-20250514"
+        var maxTokens = 1500
+        var temperature = 0.2
+        var requestTimeout = 30.0
+        var connectTimeout = 10.0
+        var maxRetries = 3
+        var queueCapacity = 100
+        var concurrency = 2
+    }
+
+    struct Shutdown: Equatable, Sendable {
+        /// Seconds the whole shutdown (drain, final tick, flush) may take before the rest is abandoned.
+        var timeout = 8.0
+    }
+
+    var syslog = Syslog()
+    var api = API()
+    var database = "sqlite:./data/vigil.db"
+    var log = Log()
+    var detection = Detection()
+    var analysis = Analysis()
+    var shutdown = Shutdown()
+
+    /// Where each key's value came from (`conf/vigil.toml line 12`, `VIGIL_API_TOKEN`, `--http`),
+    /// for error messages. Not part of equality.
+    var sources: [String: String] = [:]
+
+    static func == (a: Self, b: Self) -> Bool {
+        a.syslog == b.syslog && a.api == b.api && a.database == b.database && a.log == b.log
+            && a.detection == b.detection && a.analysis == b.analysis && a.shutdown == b.shutdown
+    }
+}
+
+struct ConfigurationError: Error, CustomStringConvertible {
+    var key: String
+    var reason: String
+    var source: String?
+
+    var description: String {
+        "invalid configuration: \(key): \(reason)" + (source.map { " (from \($0))" } ?? "")
+    }
+}
