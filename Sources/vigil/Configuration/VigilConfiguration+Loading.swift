@@ -83,6 +83,9 @@ extension VigilConfiguration {
             }
         }
         do { _ = try DatabaseURL(parsing: database) } catch { throw failure("database.url", "\(error)") }
+        guard ["all", "errors", "off"].contains(detection.mineTemplates) else {
+            throw failure("detection.mine_templates", "must be all, errors or off (got '\(detection.mineTemplates)')")
+        }
         guard ["auto", "json", "text"].contains(log.format) else { throw failure("log.format", "must be auto, json or text (got '\(log.format)')") }
         guard Logger.Level(rawValue: log.level) != nil else {
             throw failure("log.level", "must be one of trace, debug, info, notice, warning, error, critical (got '\(log.level)')")
@@ -102,6 +105,8 @@ extension VigilConfiguration {
             errorSpikeMultiplier: detection.errorSpikeFactor, errorSpikeFloor: detection.errorSpikeFloor,
             highSeverityErrorRate: detection.highSeverityErrorRate, volumeSpikeMultiplier: detection.volumeSpikeFactor,
             serviceChangeThreshold: detection.serviceChangeDelta, cooldownSeconds: detection.cooldown,
-            maximumSamples: detection.maximumSamples)
+            maximumSamples: detection.maximumSamples, newPatternMinimumCount: detection.newPatternMinimum,
+            patternRediscoverySeconds: detection.patternRediscovery,
+            maximumTemplatesPerService: detection.templatesPerService)
     }
 }

@@ -51,6 +51,12 @@ struct VigilConfiguration: Equatable, Sendable {
         var volumeSpikeFactor = 3.0
         var serviceChangeDelta = 3.0
         var maximumSamples = 10
+        var newPatternMinimum = 5
+        var patternRediscovery: Int64 = 7 * 86_400
+        var templatesPerService = 1000
+        /// Which received messages the shards mine for templates: "all", "errors" (severity ≤ 4,
+        /// warnings included) or "off".
+        var mineTemplates = "all"
     }
 
     /// Claude analysis (the Analyze module takes it as an `AnalyzerConfiguration`).

@@ -123,11 +123,13 @@ struct ServeCommand: AsyncParsableCommand {
         let detectionConfiguration = config.detectionConfiguration
 
         let tapWriter = try config.syslog.tap.isEmpty ? nil : TapWriter(path: config.syslog.tap, parser: parser)
-        let shardSet = ShardSet(
-            configuration: .init(
-                shardCount: config.syslog.shards == 0 ? cores : config.syslog.shards,
-                tickSeconds: Int(detectionConfiguration.tickSeconds), windowSeconds: Int(detectionConfiguration.windowSeconds)),
-            observer: tapWriter)
+        var shardConfiguration = ShardSet.Configuration(
+            shardCount: config.syslog.shards == 0 ? cores : config.syslog.shards,
+            tickSeconds: Int(detectionConfiguration.tickSeconds), windowSeconds: Int(detectionConfiguration.windowSeconds))
+        shardConfiguration.templates =
+            config.detection.mineTemplates == "off" ? nil : TemplateTracker.Configuration(detection: detectionConfiguration)
+        shardConfiguration.mineUpToSeverity = config.detection.mineTemplates == "errors" ? 4 : 7
+        let shardSet = ShardSet(configuration: shardConfiguration, observer: tapWriter)
         let receiver: Receiver
         do {
             receiver = try Receiver(
