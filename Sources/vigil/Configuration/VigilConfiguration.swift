@@ -56,7 +56,7 @@ struct VigilConfiguration: Equatable, Sendable {
         var templatesPerService = 1000
         /// Which received messages the shards mine for templates: "all", "errors" (severity ≤ 4,
         /// warnings included) or "off".
-        var mineTemplates = "all"
+        var mineTemplates = "errors"
     }
 
     /// Claude analysis (the Analyze module takes it as an `AnalyzerConfiguration`).
