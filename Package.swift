@@ -92,14 +92,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Shared by the in-memory benchmarks: read a corpus, time a body.
+        .target(name: "BenchmarkSupport", path: "benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "ParserBenchmark",
-            dependencies: ["Syslog"],
+            dependencies: ["Syslog", "BenchmarkSupport"],
             path: "benchmarks/ParserBenchmark"
         ),
         .executableTarget(
             name: "TemplateBenchmark",
-            dependencies: ["Patterns"],
+            dependencies: ["Patterns", "BenchmarkSupport"],
             path: "benchmarks/templates/TemplateBenchmark"
         ),
         .testTarget(
