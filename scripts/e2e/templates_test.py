@@ -103,6 +103,9 @@ def test_serve_raises_new_pattern_live(tmp_path):
                 with sqlite3.connect(database) as db:
                     found = any(c == "new_pattern" for (c,) in db.execute("SELECT category FROM alerts"))
         assert found, f"no new_pattern alert after {i} messages:\n{server.proc.output_tail()}"
+        metrics = server.metrics()
+        assert metrics.get("vigil_templates") >= 1
+        assert metrics.get("vigil_templates_evicted_total") == 0
     finally:
         sender.close()
         status = server.stop()

@@ -58,6 +58,9 @@ public final class VigilMetrics: Sendable {
             counter("vigil_tcp_connections_accepted_total", "TCP connections accepted.", [], m.tcpConnectionsAccepted)
             counter("vigil_tcp_connections_rejected_total", "TCP connections refused at the connection limit.", [], m.tcpConnectionsRejected)
             counter("vigil_shard_processed_messages_total", "Messages counted by the shards.", [], m.shardProcessed)
+            counter("vigil_templates_evicted_total",
+                    "Message templates evicted (least recently seen) to stay within templates_per_service.", [],
+                    receiver.shards.templateCounts.evicted)
             counter("vigil_services_overflowed_messages_total",
                     "Messages of services beyond the per-shard service limit, counted as \"(other services)\".", [], m.servicesOverflowedMessages)
         }
@@ -65,6 +68,8 @@ public final class VigilMetrics: Sendable {
         registry.makeGauge(name: "vigil_shard_backlog", help: "Messages received but not yet counted by their shard (queue depth).")
             .set(Int64(m.shardBacklog))
         registry.makeGauge(name: "vigil_services", help: "Distinct services seen.").set(Int64(m.services))
+        registry.makeGauge(name: "vigil_templates", help: "Message templates known, all services (mined in the shards).")
+            .set(Int64(receiver.shards.templateCounts.known))
         for (index, bytes) in m.udpReceiveBufferBytes.enumerated() {
             registry.makeGauge(name: "vigil_udp_receive_buffer_bytes", labels: [("socket", "\(index)")],
                                help: "Receive buffer the kernel granted per UDP socket.").set(Int64(bytes))
