@@ -5,10 +5,18 @@ import Detect
 /// ``AlertAnalysis/error`` saying why.
 public protocol AlertAnalyzer: Sendable {
     func analyze(_ alert: Alert) async -> AlertAnalysis
+    /// The analysis, finished by `deadline` (else the offline one, saying so): the queue passes
+    /// the alert's submission time plus the analysis deadline, so waiting in the queue counts.
+    func analyze(_ alert: Alert, deadline: ContinuousClock.Instant) async -> AlertAnalysis
     /// Releases resources (connections); called once, after the last `analyze`.
     func shutdown() async
 }
 
 extension AlertAnalyzer {
     public func shutdown() async {}
+
+    /// Analyzers that take no time (offline) ignore the deadline.
+    public func analyze(_ alert: Alert, deadline: ContinuousClock.Instant) async -> AlertAnalysis {
+        await analyze(alert)
+    }
 }

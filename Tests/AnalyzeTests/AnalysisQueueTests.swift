@@ -140,3 +140,42 @@ final class SlowAnalyzer: AlertAnalyzer {
         }
     }
 }
+
+/// An analyzer whose Claude never answers: it waits out the deadline it is given.
+struct HangingAnalyzer: AlertAnalyzer {
+    func analyze(_ alert: Alert) async -> AlertAnalysis {
+        await analyze(alert, deadline: .now + .seconds(30))
+    }
+
+    func analyze(_ alert: Alert, deadline: ContinuousClock.Instant) async -> AlertAnalysis {
+        try? await Task.sleep(until: deadline)
+        return AlertAnalysis(rootCause: "r", impact: nil, recommendedActions: [], confidence: nil, source: "offline", error: "no answer")
+    }
+}
+
+@Suite struct AnalysisDeadlineTests {
+    /// With one worker and three alerts at once, the later two would wait for the first's whole
+    /// deadline each; the deadline runs from submission instead, so all three are done by then.
+    @Test func theDeadlineCountsTheTimeInTheQueue() async throws {
+        let alerts = (0..<3).map { paymentsAlert(id: "anom_d\($0)") }
+        try await withAlertStore(alerts) { store in
+            let queue = AnalysisQueue(
+                analyzer: HangingAnalyzer(), store: store, capacity: 10, concurrency: 1, deadline: .milliseconds(300))
+            let running = Task { await queue.run() }
+            let clock = ContinuousClock()
+            let started = clock.now
+            for alert in alerts { #expect(queue.submit(alert)) }
+            #expect(await queue.waitUntilIdle(timeout: .seconds(5)))
+            let elapsed = started.duration(to: clock.now)
+            queue.shutdown()
+            await running.value
+            #expect(elapsed < .milliseconds(700), "took \(elapsed), not one deadline")
+            let stored = Dictionary(uniqueKeysWithValues: try await store.recentAlerts(limit: 10).map { ($0.anomalyID, $0) })
+            #expect(stored["anom_d0"]?.analysisError == "no answer")
+            for id in ["anom_d1", "anom_d2"] {
+                #expect(stored[id]?.analysisSource == "offline")
+                #expect(stored[id]?.analysisError?.contains("waited in the analysis queue past the 0.3 s deadline") == true)
+            }
+        }
+    }
+}

@@ -18,12 +18,16 @@ public struct ClaudeAnalyzer: AlertAnalyzer {
     }
 
     public func analyze(_ alert: Alert) async -> AlertAnalysis {
+        await analyze(alert, deadline: ContinuousClock.now + client.configuration.totalTimeout)
+    }
+
+    public func analyze(_ alert: Alert, deadline: ContinuousClock.Instant) async -> AlertAnalysis {
         let clock = ContinuousClock()
         let started = clock.now
         func elapsed() -> Int { Int(started.duration(to: clock.now).nanoseconds / 1_000_000) }
         let reply: MessagesReply
         do {
-            reply = try await client.send(system: AnalysisPrompt.system, user: prompt.userMessage(for: alert))
+            reply = try await client.send(system: AnalysisPrompt.system, user: prompt.userMessage(for: alert), deadline: deadline)
         } catch {
             logger.warning("analysis of \(alert.anomalyID): \(error); offline summary instead")
             var fallback = offline.analysis(of: alert)

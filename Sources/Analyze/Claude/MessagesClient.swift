@@ -51,8 +51,11 @@ public final class MessagesClient: Sendable {
         }
     }
 
-    /// Sends one exchange — `system` and one user message — and returns the reply's text.
-    public func send(system: String, user: String) async throws(MessagesAPIError) -> MessagesReply {
+    /// Sends one exchange — `system` and one user message — and returns the reply's text, all
+    /// attempts finished by `deadline` (default: ``AnalyzerConfiguration/totalTimeout`` from now).
+    public func send(system: String, user: String, deadline: ContinuousClock.Instant? = nil) async throws(MessagesAPIError)
+        -> MessagesReply
+    {
         guard let key = configuration.apiKey, !key.isEmpty else {
             throw .http(status: 401, type: "authentication_error", message: "no API key configured")
         }
@@ -77,7 +80,7 @@ public final class MessagesClient: Sendable {
         request.body = .bytes(ByteBuffer(bytes: encoded))
 
         let clock = ContinuousClock()
-        let deadline = clock.now + configuration.totalTimeout
+        let deadline = min(clock.now + configuration.totalTimeout, deadline ?? clock.now + configuration.totalTimeout)
         var attempt = 0
         while true {
             attempt += 1

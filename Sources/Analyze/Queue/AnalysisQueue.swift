@@ -32,6 +32,9 @@ public final class AnalysisQueue: Sendable {
     private let onFinished: Finished
     private let metrics: AnalysisMetrics
     private let logger: Logger
+    /// An alert's analysis must be done this long after it was submitted (queue wait included);
+    /// what is not gets the offline analysis. `nil`: no bound beyond the analyzer's own.
+    private let deadline: Duration?
     private let state = Mutex(State())
 
     /// Overflow lane bound, as a multiple of ``capacity``: beyond it (a store that stopped
@@ -47,8 +50,10 @@ public final class AnalysisQueue: Sendable {
         offline: OfflineAnalyzer = OfflineAnalyzer(),
         metrics: AnalysisMetrics = AnalysisMetrics(),
         logger: Logger = Logger(label: "vigil.analysis"),
+        deadline: Duration? = nil,
         onFinished: @escaping Finished = { _ in }
     ) {
+        self.deadline = deadline
         self.analyzer = analyzer
         self.metrics = metrics
         self.store = store
@@ -78,7 +83,8 @@ public final class AnalysisQueue: Sendable {
             : OfflineAnalyzer()
         return AnalysisQueue(
             analyzer: analyzer, store: store, capacity: configuration.queueCapacity,
-            concurrency: configuration.concurrency, metrics: metrics, logger: logger, onFinished: onFinished
+            concurrency: configuration.concurrency, metrics: metrics, logger: logger,
+            deadline: configuration.usesClaude ? configuration.totalTimeout : nil, onFinished: onFinished
         )
     }
 
@@ -136,7 +142,7 @@ public final class AnalysisQueue: Sendable {
             state.closed = true
             state.closeReason = reason
             // Waiting alerts move to the overflow lane (no bound: they are few and it is the end).
-            for job in state.primary.items { state.overflow.items.append(Job(alert: job.alert, reason: reason)) }
+            for job in state.primary.items { state.overflow.items.append(Job(alert: job.alert, reason: reason, submittedAt: job.submittedAt)) }
             state.primary.items.removeAll()
             metrics.queueDepth(0)
             var wakes = state.primary.waiters.map { Wake(continuation: $0, job: nil) }
@@ -212,7 +218,18 @@ public final class AnalysisQueue: Sendable {
             // A task of its own, so shutdown can cancel the Claude call without cancelling this
             // worker's store write.
             let analyzer = self.analyzer
-            let task = Task { await analyzer.analyze(alert) }
+            if let deadline, job.submittedAt + deadline <= .now {
+                // Waited in the queue through its whole deadline: the offline analysis, now.
+                var analysis = offline.analysis(of: alert)
+                analysis.error = "waited in the analysis queue past the \(deadline.seconds) s deadline: offline summary instead"
+                state.withLock { $0.dropped += 1 }
+                metrics.dropped()
+                await record(alert, analysis)
+                continue
+            }
+            let task = Task {
+                if let deadline { await analyzer.analyze(alert, deadline: job.submittedAt + deadline) } else { await analyzer.analyze(alert) }
+            }
             let reason = state.withLock { state -> String? in
                 state.running[id] = task
                 return state.closed ? state.closeReason : nil
@@ -283,6 +300,7 @@ public final class AnalysisQueue: Sendable {
         var alert: Alert
         /// Set for jobs moved to the overflow lane at shutdown: the `analysis_error` to record.
         var reason: String?
+        var submittedAt = ContinuousClock.now
     }
 
     struct Lane {
