@@ -35,7 +35,7 @@ import Testing
         let text = AnalysisPrompt().userMessage(for: alert())
         #expect(text.contains("\"shape\" : \"Database connection timeout after <*> (pool <*>)\""))
         #expect(text.contains("\"count\" : 412"))
-        #expect(text.contains("\"example\" : \"Database connection timeout after 3012 ms (pool 20\\/20)\""))
+        #expect(text.contains("\"example\" : \"Database connection timeout after 3012 ms (pool 20/20)\""))
         #expect(text.contains("\"level\" : \"error\""))
         #expect(text.contains("\"service\" : \"payments\""))
         // The raw sample messages are not repeated beside the templates.
@@ -46,6 +46,13 @@ import Testing
         let spike = OfflineAnalyzer().analysis(of: alert()).rootCause ?? ""
         #expect(spike.contains("Dominant errors (412 in the window): \"Database connection timeout after <*> (pool <*>)\" ×412 in payments."))
         #expect(!spike.contains("request served"))
+        #expect(spike.contains("Its dominant error template was first seen at 2024-01-15T00:55:00.000000Z."))
+        var older = alert()
+        older.samples.append(TemplateSample(
+            service: "payments", templateID: "00000000000000c3", template: "upstream reset by peer <*>", count: 7,
+            example: "upstream reset by peer 10.0.0.1", firstSeen: 1_705_200_000, severity: 3))
+        // The dominant template's first sighting, not the oldest one's.
+        #expect((OfflineAnalyzer().analysis(of: older).rootCause ?? "").contains("first seen at 2024-01-15T00:55:00.000000Z"))
         let pattern = OfflineAnalyzer().analysis(of: alert(category: .newPattern)).rootCause ?? ""
         #expect(pattern.contains("The new template first appeared at 2024-01-15T00:55:00.000000Z."))
     }

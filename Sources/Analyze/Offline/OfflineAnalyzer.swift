@@ -55,16 +55,14 @@ public struct OfflineAnalyzer: AlertAnalyzer {
         return sentences.joined(separator: " ")
     }
 
-    /// When the evidence began: a new template's first appearance, else the earliest first
-    /// sighting among the error templates that appeared within the detection window's span.
+    /// When the evidence began: a new template's first appearance, else when the dominant error
+    /// template (most occurrences in the window) was first seen.
     static func onset(_ alert: Alert) -> String? {
         if let pattern = alert.anomalies.compactMap(\.pattern).first {
             return "The new template first appeared at \(Alert.rfc3339(seconds: pattern.firstSeen))."
         }
-        let window = alert.anomalies.first.map { _ in alert.detectedAt } ?? alert.detectedAt
-        let recent = alert.samples.filter { $0.isError && $0.firstSeen <= window && $0.firstSeen >= window - 86_400 }
-        guard let first = recent.min(by: { $0.firstSeen < $1.firstSeen }) else { return nil }
-        return "Its dominant error template was first seen at \(Alert.rfc3339(seconds: first.firstSeen))."
+        guard let dominant = alert.samples.filter(\.isError).max(by: { $0.count < $1.count }) else { return nil }
+        return "Its dominant error template was first seen at \(Alert.rfc3339(seconds: dominant.firstSeen))."
     }
 
     func impact(_ alert: Alert) -> String {

@@ -75,14 +75,15 @@ public struct AnalysisPrompt: Sendable {
         return (text, grouped.shapes.count - kept.count)
     }
 
-    /// JSON with snake_case keys and `/` escaped (`JSONEncoder`'s default), so `</alert_data>`
-    /// cannot appear.
+    /// JSON with snake_case keys in which `</` is written `<\/` (a valid JSON escape), so no
+    /// `</alert_data>` or `</error_samples>` can appear inside a block — while log text keeps its
+    /// other slashes (paths, URLs, `20/20`) as written, for the model to read.
     static func json<Value: Encodable>(_ value: Value) -> String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return "null" }
-        return String(decoding: data, as: UTF8.self)
+        return String(decoding: data, as: UTF8.self).replacing("</", with: "<\\/")
     }
 }
 
