@@ -114,4 +114,10 @@ public protocol DetectionState: Sendable {
     func baselines() async -> [Baseline]
     /// Alerts waiting in the write queue for the store.
     func pendingAlerts() async -> Int
+    /// Stored alerts waiting for (or in) root-cause analysis.
+    func pendingAnalyses() async -> Int
+}
+
+extension DetectionState {
+    public func pendingAnalyses() async -> Int { 0 }
 }

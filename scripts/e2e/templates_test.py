@@ -105,6 +105,9 @@ def test_serve_raises_new_pattern_live(tmp_path):
         assert found, f"no new_pattern alert after {i} messages:\n{server.proc.output_tail()}"
         metrics = server.metrics()
         assert metrics.get("vigil_templates") >= 1
+        status, body = server.health()
+        queues = json.loads(body)["queues"]
+        assert status == 200 and set(queues) >= {"shard_backlog", "alerts_pending", "analyses_pending"}, queues
         assert metrics.get("vigil_templates_evicted_total") == 0
     finally:
         sender.close()

@@ -32,6 +32,7 @@ struct HealthEndpoint: Sendable {
             "queues": [
                 "shard_backlog": metrics.shardBacklog,
                 "alerts_pending": await dependencies.detection.pendingAlerts(),
+                "analyses_pending": await dependencies.detection.pendingAnalyses(),
             ],
             "received": Dictionary(uniqueKeysWithValues: Transport.allCases.map { ($0.rawValue, metrics.received[$0] ?? 0) }),
         ]

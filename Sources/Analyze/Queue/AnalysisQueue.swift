@@ -179,6 +179,11 @@ public final class AnalysisQueue: Sendable {
         }
     }
 
+    /// Alerts waiting for analysis or being analysed (for `/health`).
+    public var backlog: Int {
+        state.withLock { $0.primary.items.count + $0.overflow.items.count + $0.inFlight }
+    }
+
     /// Nothing waiting and nothing in flight.
     public var isIdle: Bool {
         state.withLock { $0.primary.items.isEmpty && $0.overflow.items.isEmpty && $0.inFlight == 0 }

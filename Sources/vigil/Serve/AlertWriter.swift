@@ -33,7 +33,7 @@ actor AlertWriter {
     private let metrics = WriterMetrics()
 
     /// Where a stored alert goes next: root-cause analysis (never blocks).
-    private let analysis: AnalysisQueue?
+    let analysis: AnalysisQueue?
 
     init(store: any VigilStore, cooldownSeconds: Int64, capacity: Int = 1000, analysis: AnalysisQueue? = nil, logger: Logger) {
         self.analysis = analysis

@@ -85,6 +85,8 @@ final class LiveDetection: DetectionState {
     func baselines() async -> [Baseline] { latestBaselines.withLock { $0 } }
 
     func pendingAlerts() async -> Int { await writer.snapshot.queued }
+
+    func pendingAnalyses() async -> Int { writer.analysis?.backlog ?? 0 }
 }
 
 extension WallClock {
