@@ -27,6 +27,10 @@ import Testing
         ("(uid=0) opened", "(uid=<*>) opened"),
         // constant words keep their punctuation; masked parts stay in place
         ("onExtend:1514038530000 14", "onExtend:<*> <*>"),
+        ("proxy.cse.cuhk.edu.hk:5070 close", "<*> close"),
+        ("to mtalk.google.com:443 via proxy", "to <*> via proxy"),
+        ("at Foo.bar:12)", "at Foo.bar:<*>)"),
+        ("state:404 done", "state:<*> done"),
         ("blk_-1608999687919862906 stored", "<*> stored"),
         ("HTTP/1.1 200", "HTTP/<*> <*>"),
         // dates written out

@@ -10,6 +10,7 @@
 ///   value `key="a b"` whole, spaces included), even when empty, so that `ruser=` and
 ///   `ruser=root` have one shape;
 /// - the whole token when it is a path or URL (`/…`, `~/…`, `C:\…`, `a/b/c`, `scheme://…`);
+/// - the whole token when it is an endpoint, `host.name:port`;
 /// - the whole token when, after masking, no constant word is left (`10.0.0.1:80`, `[12]`,
 ///   `(0x1f)`), so punctuation around a value does not split shapes.
 /// - a unit of measure right after a variable token (`5 ms`, `(18.4 KB)`): part of the value.
@@ -152,8 +153,27 @@ enum TokenMasking {
                 }
             }
             path = slashes >= 2  // `a/b/c`, `scheme://…`
-            return path || (variables > 0 && constantWords == 0) ? .variable : .constant
+            if path || (variables > 0 && constantWords == 0) { return .variable }
+            if variables == 1, constantWords == 1, isEndpoint(bytes, from: start, to: end, classes: classes) { return .variable }
+            return .constant
         }
+    }
+
+    /// `host.name:port` — a dotted name, `:`, 1–5 digits, nothing else: an endpoint, variable
+    /// as a whole (`proxy.example.com:5070`, `mtalk.google.com:443`); the name alone would split
+    /// one message kind per peer.
+    static func isEndpoint(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int, classes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var colon = end - 1
+        while colon > start, classes[Int(b[colon])] & digit != 0 { colon -= 1 }
+        let digits = end - 1 - colon
+        guard digits >= 1, digits <= 5, colon > start, b[colon] == UInt8(ascii: ":") else { return false }
+        var dots = 0
+        for k in start..<colon {
+            let c = b[k]
+            guard classes[Int(c)] & word != 0 else { return false }
+            if c == UInt8(ascii: ".") { dots += 1 }
+        }
+        return dots >= 1 && b[start] != UInt8(ascii: ".") && b[colon - 1] != UInt8(ascii: ".")
     }
 
     /// Letters with a one- or two-digit suffix that are not a hex number: a device or protocol
