@@ -37,6 +37,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
+                "Patterns",
                 "Detect",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -24,7 +24,8 @@ public struct Detector: Sendable {
     public var samples: SampleMessages
     /// The replay's templates (live, the shards mine and pass a ``TemplateWindow`` per tick).
     public var templates: TemplateTracker
-    /// Novel templates already reported, with the start of their episode: one anomaly each.
+    /// Novel templates already reported (service, template id) and when: one anomaly per episode;
+    /// forgotten two windows later, when the episode is long over.
     private var announcedPatterns: [String: Int64] = [:]
     /// Start (seconds) of the time this detector has watched; windows before it are not judged
     /// and not learned from.
@@ -209,9 +210,8 @@ public struct Detector: Sendable {
     private mutating func announce(_ anomaly: Anomaly, until now: Int64) -> Bool {
         guard let pattern = anomaly.pattern else { return true }
         let key = pattern.service + "\u{0}" + pattern.templateID
-        let since = now
-        if announcedPatterns[key] != nil { return false }
-        announcedPatterns[key] = since
+        guard announcedPatterns[key] == nil else { return false }
+        announcedPatterns[key] = now
         return true
     }
 

@@ -53,6 +53,12 @@ public struct ServiceCounters: Sendable {
 
     /// FNV-1a, 64-bit: cheap, byte-oriented, good enough to spread service names over shards.
     @inlinable
+    /// ``hash(_:)`` of a name held as a `String` (replays, restores, tests).
+    public static func hash(_ name: String) -> UInt64 {
+        var name = name
+        return name.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+    }
+
     public static func hash(_ name: UnsafeRawBufferPointer) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in name {

@@ -29,6 +29,7 @@ public final class VigilMetrics: Sendable {
 
     private func copyReceiverMetrics() {
         let m = receiver.metrics()
+        let templates = receiver.shards.templateCounts
         copied.withLock { copied in
             func counter(_ name: String, _ help: String, _ labels: [(String, String)] = [], _ value: Int) {
                 let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
@@ -60,7 +61,7 @@ public final class VigilMetrics: Sendable {
             counter("vigil_shard_processed_messages_total", "Messages counted by the shards.", [], m.shardProcessed)
             counter("vigil_templates_evicted_total",
                     "Message templates evicted (least recently seen) to stay within templates_per_service.", [],
-                    receiver.shards.templateCounts.evicted)
+                    templates.evicted)
             counter("vigil_services_overflowed_messages_total",
                     "Messages of services beyond the per-shard service limit, counted as \"(other services)\".", [], m.servicesOverflowedMessages)
         }
@@ -69,7 +70,7 @@ public final class VigilMetrics: Sendable {
             .set(Int64(m.shardBacklog))
         registry.makeGauge(name: "vigil_services", help: "Distinct services seen.").set(Int64(m.services))
         registry.makeGauge(name: "vigil_templates", help: "Message templates known, all services (mined in the shards).")
-            .set(Int64(receiver.shards.templateCounts.known))
+            .set(Int64(templates.known))
         for (index, bytes) in m.udpReceiveBufferBytes.enumerated() {
             registry.makeGauge(name: "vigil_udp_receive_buffer_bytes", labels: [("socket", "\(index)")],
                                help: "Receive buffer the kernel granted per UDP socket.").set(Int64(bytes))

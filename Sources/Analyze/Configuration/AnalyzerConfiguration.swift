@@ -5,31 +5,31 @@
 /// `[analysis]` section); the module reads no environment itself. Without an API key the
 /// analysis is offline only.
 public struct AnalyzerConfiguration: Sendable, Hashable {
-    /// `ANTHROPIC_API_KEY`; `nil` (or empty) means offline analysis only.
+    /// `analysis.api_key` (`ANTHROPIC_API_KEY`); `nil` (or empty) means offline analysis only.
     public var apiKey: String?
-    /// `ANTHROPIC_BASE_URL`, without the `/v1/messages` path.
+    /// `analysis.base_url` (`ANTHROPIC_BASE_URL`), without the `/v1/messages` path.
     public var baseURL: String = "https://api.anthropic.com"
-    /// `ANTHROPIC_MODEL`.
+    /// `analysis.model` (`ANTHROPIC_MODEL`).
     public var model: String = "claude-sonnet-4-20250514"
-    /// `ANTHROPIC_MAX_TOKENS`.
+    /// `analysis.max_tokens` (`ANTHROPIC_MAX_TOKENS`).
     public var maxTokens: Int = 1500
-    /// `ANTHROPIC_TEMPERATURE`.
+    /// `analysis.temperature` (`ANTHROPIC_TEMPERATURE`).
     public var temperature: Double = 0.2
-    /// `ANTHROPIC_CONNECT_TIMEOUT` (seconds): establishing the connection, each attempt.
+    /// `analysis.connect_timeout` (`ANTHROPIC_CONNECT_TIMEOUT`, seconds): establishing the connection, each attempt.
     public var connectTimeout: Duration = .seconds(10)
-    /// `ANTHROPIC_TIMEOUT` (seconds): the whole analysis of one alert — every attempt and every
-    /// backoff between them. A Claude that never answers costs at most this, then the offline
+    /// `analysis.request_timeout` (`ANTHROPIC_TIMEOUT`, seconds): the whole analysis of one alert,
+    /// counted from its submission to the queue — the wait there, every attempt and every backoff. A Claude that never answers costs at most this, then the offline
     /// analysis stands in.
     public var totalTimeout: Duration = .seconds(30)
-    /// `ANTHROPIC_MAX_RETRIES`: retries after the first attempt (429, 500–504, 529, transport errors).
+    /// `analysis.max_retries` (`ANTHROPIC_MAX_RETRIES`): retries after the first attempt (429, 500–504, 529, transport errors).
     public var maxRetries: Int = 3
     /// First backoff; doubled per retry, capped at ``maximumBackoff``, with full jitter.
     public var initialBackoff: Duration = .milliseconds(500)
     public var maximumBackoff: Duration = .seconds(8)
-    /// `VIGIL_ANALYSIS_QUEUE`: alerts waiting for Claude; beyond it the oldest waiting one goes
+    /// `analysis.queue_capacity`: alerts waiting for Claude; beyond it the oldest waiting one goes
     /// to the offline analyzer (and is counted).
     public var queueCapacity: Int = 100
-    /// `VIGIL_ANALYSIS_CONCURRENCY`: requests to Claude at once.
+    /// `analysis.concurrency`: requests to Claude at once.
     public var concurrency: Int = 2
     /// Upper bound on the error samples' text in the prompt, in characters.
     public var sampleBudget: Int = 4000

@@ -85,19 +85,9 @@ public struct TemplateTracker: Sendable {
             services[hash] = ServiceTemplates(
                 name: String(decoding: service, as: UTF8.self), miner: TemplateMiner(configuration: minerConfiguration))
         }
-        let tick = Detector.floorDiv(seconds, configuration.tickSeconds)
-        let buckets = configuration.bucketsPerWindow
-        let rediscovery = configuration.rediscoverySeconds
         // Modified in place (no copy of the service's dictionaries).
-        let (added, evicted) = services[hash]!.record(message: message, severity: severity, seconds: seconds, tick: tick) {
-            isNew in
-            Entry(
-                firstSeen: seconds, lastSeen: seconds, novelSince: isNew ? seconds : nil,
-                counts: TickCounts(bucketCount: buckets, tick: tick), example: String(decoding: message, as: UTF8.self),
-                severity: severity)
-        } rediscovered: { entry in
-            seconds - entry.lastSeen >= rediscovery
-        }
+        let (added, evicted) = services[hash]!.record(
+            message: message, severity: severity, seconds: seconds, configuration: configuration)
         templateCount += added
         evictedCount += evicted
     }
@@ -182,8 +172,7 @@ public struct TemplateTracker: Sendable {
     public mutating func restore(_ templates: [PersistentTemplate]) {
         let byService = Dictionary(grouping: templates, by: \.service)
         for (name, saved) in byService {
-            var bytes = name
-            let hash = bytes.withUTF8 { ServiceCounters.hash(UnsafeRawBufferPointer($0)) }
+            let hash = ServiceCounters.hash(name)
             var service = ServiceTemplates(
                 name: name,
                 miner: TemplateMiner(
@@ -255,18 +244,24 @@ public struct PersistentTemplate: Sendable, Hashable {
 extension TemplateTracker.ServiceTemplates {
     /// Returns the templates added to the bookkeeping and the miner's evictions by this call.
     mutating func record(
-        message: UnsafeRawBufferPointer, severity: Int, seconds: Int64, tick: Int64,
-        newEntry: (_ isNew: Bool) -> TemplateTracker.Entry, rediscovered: (TemplateTracker.Entry) -> Bool
+        message: UnsafeRawBufferPointer, severity: Int, seconds: Int64, configuration: TemplateTracker.Configuration
     ) -> (added: Int, evicted: Int) {
+        let tick = Detector.floorDiv(seconds, configuration.tickSeconds)
         let evictedBefore = miner.evictedCount
         let (id, isNew) = miner.add(message)
         var added = 0
         let index: Dictionary<TemplateID, TemplateTracker.Entry>.Index
         if let found = entries.index(forKey: id) {
             index = found
-            if rediscovered(entries.values[index]) { entries.values[index].novelSince = seconds }
+            // Back after a long silence: novel again.
+            if seconds - entries.values[index].lastSeen >= configuration.rediscoverySeconds {
+                entries.values[index].novelSince = seconds
+            }
         } else {
-            entries[id] = newEntry(isNew)
+            entries[id] = TemplateTracker.Entry(
+                firstSeen: seconds, lastSeen: seconds, novelSince: isNew ? seconds : nil,
+                counts: TickCounts(bucketCount: configuration.bucketsPerWindow, tick: tick),
+                example: String(decoding: message, as: UTF8.self), severity: severity)
             index = entries.index(forKey: id)!
             added = 1
         }

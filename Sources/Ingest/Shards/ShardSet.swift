@@ -91,8 +91,7 @@ public final class ShardSet: Sendable {
     /// Gives each shard the saved templates of the services it owns (before receiving starts).
     public func restore(_ templates: [PersistentTemplate]) {
         let byShard = Dictionary(grouping: templates) { template in
-            var name = template.service
-            return shardIndex(forHash: name.withUTF8 { ServiceCounters.hash(UnsafeRawBufferPointer($0)) })
+            shardIndex(forHash: ServiceCounters.hash(template.service))
         }
         for (index, saved) in byShard {
             shards[index].queue.sync { shards[index].state.templates?.restore(saved) }

@@ -1,4 +1,5 @@
 import Detect
+import Patterns
 
 extension PersistentTemplate {
     /// The templates table's columns, read the same way by every backend.
@@ -7,7 +8,7 @@ extension PersistentTemplate {
         let service = try reader.string("service")
         let hex = try reader.string("template_id")
         reader.key = service + "/" + hex
-        guard let id = UInt64(hex, radix: 16) else { throw reader.failure("template_id", "expected 16 hex digits") }
+        guard let id = TemplateID(hex)?.rawValue else { throw reader.failure("template_id", "expected 16 hex digits") }
         return PersistentTemplate(
             service: service,
             id: id,
@@ -17,18 +18,13 @@ extension PersistentTemplate {
             lastSeen: try reader.int64("last_seen"),
             severity: Int(try reader.int64("severity")),
             example: try reader.string("example"),
-            aliases: try reader.json("aliases", as: [String].self).compactMap { UInt64($0, radix: 16) }
+            aliases: try reader.json("aliases", as: [String].self).compactMap { TemplateID($0)?.rawValue }
         )
     }
 
     /// The id as stored: 16 lowercase hex digits, as `vigil templates` and alerts print it.
-    var storedID: String { Self.hex(id) }
+    var storedID: String { TemplateID(rawValue: id).description }
 
     /// The aliases as a JSON list of ids in the same form.
-    func storedAliases() throws -> String { try StoredJSON.encode(aliases.map(Self.hex)) }
-
-    static func hex(_ id: UInt64) -> String {
-        let hex = String(id, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    func storedAliases() throws -> String { try StoredJSON.encode(aliases.map { TemplateID(rawValue: $0).description }) }
 }

@@ -45,21 +45,23 @@ struct AnalyzeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Resolved once (file, environment, flags): `validate()` has refused a bad one.
+        let settings = try detection.resolved()
         let store: any VigilStore
         do {
-            store = try await detection.databaseURL().openStore()
+            store = try await DatabaseURL(parsing: settings.database).openStore()
         } catch {
             FileHandle.standardError.write(Data("vigil analyze: cannot open the database: \(error)\n".utf8))
             throw ExitCode.failure
         }
         let printer = AlertPrinter()
         let analysis = AnalysisQueue.make(
-            configuration: AnalyzerConfiguration(detection.settings.analysis),
+            configuration: AnalyzerConfiguration(settings.analysis),
             store: store,
             onFinished: { printer.print($0) }
         )
         let analysing = Task { await analysis.run() }
-        let configuration = detection.configuration
+        let configuration = settings.detectionConfiguration
         let baselines = try await store.loadBaselines(windowSeconds: configuration.windowSeconds)
         // The store's cooldown decides (atomically, across runs and processes), so the detector
         // proposes every alert.
@@ -209,8 +211,7 @@ struct Replay {
 
     mutating func reportProgress(final: Bool) {
         lastProgress = .now
-        let elapsed = started.duration(to: .now)
-        let seconds = max(1e-9, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let seconds = max(1e-9, started.duration(to: .now).inSeconds)
         var line = "vigil analyze: \(lines) lines, \(Int(Double(lines) / seconds)) lines/s, \(alerts) alerts"
         if unparsed > 0 { line += ", \(unparsed) unparsable" }
         if undated > 0 { line += ", \(undated) without a timestamp before the first dated one (skipped)" }

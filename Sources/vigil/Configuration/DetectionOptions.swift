@@ -39,17 +39,4 @@ struct DetectionOptions: ParsableArguments {
         try configuration.validate()
         return configuration
     }
-
-    /// The resolved configuration; `validate()` has already refused a bad one.
-    var settings: VigilConfiguration { (try? resolved()) ?? VigilConfiguration() }
-    private var checked: VigilConfiguration { settings }
-
-    var window: Int64 { checked.detection.window }
-    var tick: Int64 { checked.detection.tick }
-
-    func databaseURL() throws -> DatabaseURL {
-        try DatabaseURL(parsing: checked.database)
-    }
-
-    var configuration: DetectionConfiguration { checked.detectionConfiguration }
 }

@@ -76,8 +76,7 @@ struct ParseCommand: ParsableCommand {
         }
         run.flush()
         if stats {
-            let elapsed = started.duration(to: .now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = started.duration(to: .now).inSeconds
             let rate = seconds > 0 ? Int((Double(run.messages) / seconds).rounded()) : run.messages
             let line = #"{"messages":\#(run.messages),"errors":\#(run.errors),"seconds":\#(String(format: "%.6f", seconds)),"per_second":\#(rate)}"#
             StandardOutput.write(Array((line + "\n").utf8))

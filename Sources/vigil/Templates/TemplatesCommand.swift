@@ -59,8 +59,7 @@ struct TemplatesCommand: ParsableCommand {
         }
         splitter.finish { line, cut in run.add(line, cut: cut) }
         run.finish()
-        let elapsed = started.duration(to: .now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = started.duration(to: .now).inSeconds
         let rate = seconds > 0 ? Int((Double(run.lines) / seconds).rounded()) : run.lines
         let summary = #"{"lines":\#(run.lines),"templates":\#(run.miners.templateCount),"services":\#(run.miners.miners.count),"evicted":\#(run.miners.evictedCount),"errors":\#(run.errors),"seconds":\#(String(format: "%.6f", seconds)),"lines_per_second":\#(rate)}"#
         FileHandle.standardError.write(Data((summary + "\n").utf8))
