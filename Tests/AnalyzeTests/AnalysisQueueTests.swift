@@ -155,26 +155,32 @@ struct HangingAnalyzer: AlertAnalyzer {
 
 @Suite struct AnalysisDeadlineTests {
     /// With one worker and three alerts at once, the later two would wait for the first's whole
-    /// deadline each; the deadline runs from submission instead, so all three are done by then.
+    /// deadline each (3 deadlines in all); the deadline runs from submission instead, so all
+    /// three are done about one deadline after they were submitted. The bound leaves 1.5
+    /// deadlines of slack for a loaded machine (parallel tests on 2 cores).
     @Test func theDeadlineCountsTheTimeInTheQueue() async throws {
         let alerts = (0..<3).map { paymentsAlert(id: "anom_d\($0)") }
         try await withAlertStore(alerts) { store in
+            let deadline = Duration.seconds(1)
             let queue = AnalysisQueue(
-                analyzer: HangingAnalyzer(), store: store, capacity: 10, concurrency: 1, deadline: .milliseconds(300))
+                analyzer: HangingAnalyzer(), store: store, capacity: 10, concurrency: 1, deadline: deadline)
             let running = Task { await queue.run() }
             let clock = ContinuousClock()
             let started = clock.now
             for alert in alerts { #expect(queue.submit(alert)) }
-            #expect(await queue.waitUntilIdle(timeout: .seconds(5)))
+            #expect(await queue.waitUntilIdle(timeout: .seconds(10)))
             let elapsed = started.duration(to: clock.now)
             queue.shutdown()
             await running.value
-            #expect(elapsed < .milliseconds(700), "took \(elapsed), not one deadline")
+            #expect(elapsed < deadline * 2.5, "took \(elapsed): more than one deadline")
             let stored = Dictionary(uniqueKeysWithValues: try await store.recentAlerts(limit: 10).map { ($0.anomalyID, $0) })
-            #expect(stored["anom_d0"]?.analysisError == "no answer")
+            // The first was analysed (the stand-in waited out its deadline) unless the machine was
+            // so slow that even it waited past the deadline in the queue.
+            let waited = "waited in the analysis queue past the 1.0 s deadline"
+            #expect(stored["anom_d0"]?.analysisError == "no answer" || stored["anom_d0"]?.analysisError?.contains(waited) == true)
             for id in ["anom_d1", "anom_d2"] {
                 #expect(stored[id]?.analysisSource == "offline")
-                #expect(stored[id]?.analysisError?.contains("waited in the analysis queue past the 0.3 s deadline") == true)
+                #expect(stored[id]?.analysisError?.contains(waited) == true)
             }
         }
     }
