@@ -121,6 +121,15 @@ EOF
 timeout 30 "$RSYSLOGD" -N1 -M "$RSYSLOG_MODULES" -f "$check/rsyslog.conf" >"$APT_LOG" 2>&1 \
     || { cat "$APT_LOG" >&2; fail "$RSYSLOGD -N1 rejects a config with imudp and omfwd"; }
 
+# --- what each capability's tests need (alertmanager, chromium, TLS drivers, …) ----------------
+# Each scripts/e2e/setup.d/*.sh is sourced here, in name order, with the helpers above (log, fail,
+# apt_install, apt_update_once, installed) and $CACHE; each is idempotent and quiet like this file.
+for part in "$(dirname "$0")"/setup.d/*.sh; do
+    [ -e "$part" ] || continue
+    # shellcheck source=/dev/null
+    source "$part"
+done
+
 echo "LOGGER=$(command -v logger)"
 echo "LOGGEN=$(command -v loggen)"
 echo "RSYSLOGD=$RSYSLOGD"
