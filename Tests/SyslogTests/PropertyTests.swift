@@ -33,11 +33,11 @@ import Testing
         bytes.withUnsafeBytes { raw in
             do throws(SyslogParseError) {
                 let m = try parser.parse(raw)
-                for range in [m.hostnameRange, m.appNameRange, m.procIDRange, m.msgIDRange, m.structuredDataRange, m.messageRange]
+                for range in [m.hostnameRange, m.appNameRange, m.procIDRange, m.msgIDRange, m.structuredDataRange, m.messageRange, m.subsystemRange]
                 where range.isPresent {
                     #expect(range.start >= 0 && range.start <= range.end && range.end <= raw.count, "\(bytes)")
                 }
-                _ = (m.hostname, m.appName, m.procID, m.msgID, m.message, m.service)
+                _ = (m.hostname, m.appName, m.procID, m.msgID, m.message, m.service, m.subsystem)
                 for element in m.structuredData.map(Array.init) ?? [] {
                     for parameter in element.parameters { _ = (parameter.name.count, parameter.value) }
                 }
