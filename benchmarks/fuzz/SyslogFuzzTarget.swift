@@ -11,8 +11,8 @@
 //     into chunks (TCP may cut anywhere), and never buffers more than its maximum frame size;
 //   - the JSON writer's output is valid UTF-8, whatever the bytes.
 //
-// Input layout: the first byte chooses the framing mode, the maximum frame size and the chunk
-// size; the rest is the stream (and, parsed whole, one message).
+// Input layout: the first byte chooses the framing mode, the maximum frame size, the chunk size
+// and the local time zone; the rest is the stream (and, parsed whole, one message).
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func syslogFuzzTarget(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -34,9 +34,17 @@ struct SyslogFuzzCase {
         mode = [.detect, .octetCounting, .nonTransparent][Int(control % 3)]
         maxFrameSize = [64, 1024, SyslogParser.defaultMaxMessageSize][Int(control / 3 % 3)]
         chunkSize = Int(control / 9 % 8) + 1
-        // A fixed "now" and zone: the same input always takes the same path.
-        parser = SyslogParser(maxMessageSize: maxFrameSize, timeZone: .utc, referenceTime: 1_716_163_200)
+        // A fixed "now" and zone: the same input always takes the same path. The second zone has
+        // daylight-saving changes, so local times in its gaps and overlaps are read too.
+        let zone = control / 72 % 2 == 0 ? LocalTimeZone.utc : Self.centralEurope
+        parser = SyslogParser(maxMessageSize: maxFrameSize, timeZone: zone, referenceTime: 1_716_163_200)
     }
+
+    /// +01:00, +02:00 from 2024-03-31T01:00Z to 2024-10-27T01:00Z.
+    static let centralEurope = LocalTimeZone(initialOffset: 3600, transitions: [
+        (utcStart: 1_711_846_800, offsetSeconds: 7200),
+        (utcStart: 1_729_990_800, offsetSeconds: 3600),
+    ])
 
     func run(_ stream: UnsafeRawBufferPointer) {
         // The whole input as one message (a datagram): both parsers, by its first bytes.

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes one libFuzzer seed per conformance case: the case's bytes behind the control byte that
 selects its framing (see SyslogFuzzTarget.swift: control % 3 — 0 detect, 1 octet counting,
-2 LF; control / 3 % 3 == 2 keeps the default maximum frame size).
+2 LF; control / 3 % 3 == 2 keeps the default maximum frame size; the chunk size and the time
+zone vary from seed to seed).
 
 Usage: seeds.py CASES_DIR OUT_DIR
 """
@@ -28,7 +29,8 @@ def main():
                 raw = base64.b64decode(case["raw_b64"]) if "raw_b64" in case else case["raw"].encode("utf-8")
                 # Chunk size (control / 9 % 8 + 1) varies with the case, so the seeds cut streams differently.
                 chunk = written % 8
-                control = FRAMING[case["framing"]] + 3 * 2 + 9 * chunk
+                zone = written // 8 % 2  # UTC or a zone with daylight-saving changes
+                control = FRAMING[case["framing"]] + 3 * 2 + 9 * chunk + 72 * zone
                 seed = bytes([control]) + raw
                 name = hashlib.sha1(seed).hexdigest()
                 with open(os.path.join(out_dir, name), "wb") as out:
