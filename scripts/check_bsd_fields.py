@@ -17,7 +17,8 @@ The independent reading of the part after HOSTNAME:
   TAG[PID] MSG                no colon after the PID
   TAG: MSG                    TAG one word
   MSG                         anything else has no TAG
-MSG starts after the header and one space. A line without a timestamp has no header: all MSG.
+MSG starts after the header and the spaces that follow it. A line without a timestamp has no
+header: all MSG.
 
 Usage: check_bsd_fields.py VIGIL FILE... [--min 0.99] [--show 5]
 Prints the agreement per file and per field, with examples of disagreement; exits 1 when a file
@@ -44,9 +45,9 @@ TAG_PID = re.compile(rf"^(?P<tag>{WORD_TAG})\[(?P<pid>[^\] ]+)\](?P<msg>.*)$")
 TAG_COLON = re.compile(rf"^(?P<tag>{WORD_TAG}):(?P<msg>.*)$")
 
 
-def one_space(text):
-    """MSG after the header: one separating space is not part of it."""
-    return text[1:] if text.startswith(" ") else text
+def after_spaces(text):
+    """MSG after the header: the spaces that separate it from the TAG are not part of it."""
+    return text.lstrip(" \t")
 
 
 def balanced(text):
@@ -68,7 +69,7 @@ def reading(line):
     m = SUBSYSTEM.match(rest)
     if m and balanced(m.group("sub")) and len(m.group("tag")) <= 128 and len(m.group("sub")) <= 254 \
             and (" " not in m.group("tag") or len(m.group("tag")) <= 48):
-        return host, m.group("tag"), m.group("pid"), one_space(m.group("msg"))
+        return host, m.group("tag"), m.group("pid"), after_spaces(m.group("msg"))
     for pattern in (TAG_PID_COLON, SPACED_TAG_PID, TAG_PID, TAG_COLON):
         m = pattern.match(rest)
         if not m:
@@ -77,7 +78,7 @@ def reading(line):
         if len(tag) > (48 if " " in tag else 128):
             continue
         pid = m.groupdict().get("pid")
-        return host, tag, pid, one_space(m.group("msg"))
+        return host, tag, pid, after_spaces(m.group("msg"))
     return host, None, None, rest
 
 

@@ -284,7 +284,9 @@ struct RFC3164Message: Sendable {
 
     static func random(using rng: inout some RandomNumberGenerator) -> RFC3164Message {
         let month = Int.random(in: 1...12, using: &rng)
-        let message = trimmingTrailingWhitespace(randomText(messageCharacters, length: 0...40, using: &rng))
+        // MSG neither starts nor ends with whitespace: around it, whitespace separates or trails.
+        let message = String(trimmingTrailingWhitespace(randomText(messageCharacters, length: 0...40, using: &rng))
+            .drop(while: { $0 == " " || $0 == "\t" }))
         let pid = Bool.random(using: &rng) ? Int.random(in: 1...99_999, using: &rng) : nil
         let tagCharacters = Array("abcXYZ0189_./-")
         var tag = randomText(tagCharacters, length: 1...32, using: &rng)

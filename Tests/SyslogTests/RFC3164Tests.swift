@@ -180,9 +180,9 @@ import Testing
             format: .rfc3164, priority: 13, utc: "2024-05-19T10:00:00.000000Z", utcOffset: 0,
             hostname: "host", service: "host")),
         Line("PRI only", "<13>", ParsedFields(format: .rfc3164, priority: 13)),
-        Line("leading spaces in MSG after one separator", "<13>May 19 10:00:00 host app:  indented", ParsedFields(
+        Line("spaces after the TAG separate, however many", "<13>May 19 10:00:00 host app:  \t indented", ParsedFields(
             format: .rfc3164, priority: 13, utc: "2024-05-19T10:00:00.000000Z", utcOffset: 0,
-            hostname: "host", appName: "app", message: " indented", service: "app")),
+            hostname: "host", appName: "app", message: "indented", service: "app")),
     ])
     func headerPartsAreRecognised(_ line: Line) throws {
         #expect(try parse(line.text) == line.expected)

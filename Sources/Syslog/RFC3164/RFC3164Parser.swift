@@ -117,13 +117,13 @@ extension SyslogParser {
     }
 
     /// `TAG:`, `TAG[PID]`, `TAG[PID]:` or `TAG[PID] (SUBSYSTEM):` at `i`, and where CONTENT starts
-    /// after it (past one SP). A word that ends any other way is not a TAG.
+    /// after it (past the spaces that separate them). A word that ends any other way is not a TAG.
     private func tag(_ b: UnsafeRawBufferPointer, at i: Int, end: Int) -> Tag? {
         var t = i
         while t < end, ASCII.isTagChar(b[t]), t - i <= Self.maxTagLength { t += 1 }
         guard t > i, t - i <= Self.maxTagLength, t < end else { return nil }
         if b[t] == ASCII.colon {
-            return Tag(name: ByteRange(start: i, end: t), contentStart: skipOneSpace(b, t + 1, end: end))
+            return Tag(name: ByteRange(start: i, end: t), contentStart: afterSpaces(b, t + 1, end: end))
         }
         guard b[t] == ASCII.openBracket else { return nil }
         return procIDAndSubsystem(b, name: ByteRange(start: i, end: t), end: end, spacedName: false)
@@ -177,7 +177,7 @@ extension SyslogParser {
         } else if spacedName {
             return nil
         }
-        tag.contentStart = skipOneSpace(b, tag.contentStart, end: end)
+        tag.contentStart = afterSpaces(b, tag.contentStart, end: end)
         return tag
     }
 
@@ -204,9 +204,14 @@ extension SyslogParser {
         return ByteRange(start: i + 2, end: k)
     }
 
+    /// `i` past the SP and HT there. CONTENT never starts with them: like the spaces between
+    /// header fields, the spaces after the TAG separate, whatever their number (syslogd writes
+    /// `kernel:  BIOS-e820: …` for an indented kernel line; Loghub and most readers drop them).
     @inline(__always)
-    private func skipOneSpace(_ b: UnsafeRawBufferPointer, _ i: Int, end: Int) -> Int {
-        i < end && b[i] == ASCII.space ? i + 1 : i
+    private func afterSpaces(_ b: UnsafeRawBufferPointer, _ i: Int, end: Int) -> Int {
+        var k = i
+        skipSpaces(b, &k, end: end)
+        return k
     }
 
     /// The end of a syslog severity keyword (`warning`, `err`, `info` …) at `i`, or `nil`.
