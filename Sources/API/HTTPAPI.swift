@@ -7,8 +7,8 @@ import Store
 import Synchronization
 
 /// Vigil's HTTP interface (Hummingbird 2), in the same process as the receiver and detection:
-/// `POST /logs/ingest`, `GET /alerts/recent`, `GET /alerts/{anomaly_id}`, `GET /services`,
-/// `GET /health`, `GET /metrics`.
+/// `POST /logs/ingest`, `GET /alerts/recent`, `GET /alerts/{anomaly_id}`, `GET /incidents/recent`,
+/// `GET /incidents/{incident_id}`, `GET /services`, `GET /health`, `GET /metrics`.
 ///
 /// Nothing here waits on Claude, and ingest never waits on the database: accepted entries go to
 /// the shards (``HTTPIngest``) and are counted there, like syslog. The alert and service
@@ -37,7 +37,7 @@ public enum HTTPAPI {
         public var metrics: VigilMetrics
         public var detection: any DetectionState
         public var readiness: Readiness
-        /// The detection window and tick (for `/services`).
+        /// The detection window `/services` reports (the longest) and the tick.
         public var windowSeconds: Int64
         public var tickSeconds: Int64
 
@@ -68,6 +68,11 @@ public enum HTTPAPI {
         router.get("alerts/recent") { request, _ in try await alerts.recent(request) }
         router.get("alerts/:anomaly_id") { _, context in
             try await alerts.one(anomalyID: context.parameters.require("anomaly_id"))
+        }
+        let incidents = IncidentsEndpoint(store: dependencies.store)
+        router.get("incidents/recent") { request, _ in try await incidents.recent(request) }
+        router.get("incidents/:incident_id") { _, context in
+            try await incidents.one(incidentID: context.parameters.require("incident_id"))
         }
         let services = ServicesEndpoint(
             shards: dependencies.receiver.shards, detection: dependencies.detection,

@@ -8,6 +8,7 @@ func paymentsAlert(id: String = "anom_20240115_010100_1", samples: [String]? = n
         category: .errorSpike,
         severity: .high,
         scope: .service("payments"),
+        windowSeconds: 60,
         affectedServices: ["payments"],
         current: ScopeMetrics(errorRate: 0.3, volume: 600, serviceCount: 1),
         baseline: ScopeMetrics(errorRate: 0.01, volume: 590, serviceCount: 1),

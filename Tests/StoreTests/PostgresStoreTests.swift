@@ -23,6 +23,10 @@ struct PostgresStoreTests {
     @Test func concurrentOperationsOnOneStoreDoNotInterleaveTransactions() async throws { try await StoreContract.concurrentOperationsOnOneStoreDoNotInterleaveTransactions(.postgres) }
     @Test func concurrentStartsOnOneDatabaseAllSucceed() async throws { try await StoreContract.concurrentStartsOnOneDatabaseAllSucceed(.postgres) }
     @Test func closedStoreRefusesOperations() async throws { try await StoreContract.closedStoreRefusesOperations(.postgres) }
+    @Test func cooldownIsPerCategoryAndScope() async throws { try await StoreContract.cooldownIsPerCategoryAndScope(.postgres) }
+    @Test func alertsWithinTheCorrelationWindowShareAnIncident() async throws { try await StoreContract.alertsWithinTheCorrelationWindowShareAnIncident(.postgres) }
+    @Test func resolvingAKeyResolvesItsAlertsAndClosesTheIncident() async throws { try await StoreContract.resolvingAKeyResolvesItsAlertsAndClosesTheIncident(.postgres) }
+    @Test func twoStoresJoiningAtOnceOpenOneIncident() async throws { try await StoreContract.twoStoresJoiningAtOnceOpenOneIncident(.postgres) }
 
     // PostgreSQL only.
     @Test func concurrentStartsApplyEachMigrationOnce() async throws {

@@ -125,7 +125,7 @@ struct ServeCommand: AsyncParsableCommand {
         let tapWriter = try config.syslog.tap.isEmpty ? nil : TapWriter(path: config.syslog.tap, parser: parser)
         var shardConfiguration = ShardSet.Configuration(
             shardCount: config.syslog.shards == 0 ? cores : config.syslog.shards,
-            tickSeconds: Int(detectionConfiguration.tickSeconds), windowSeconds: Int(detectionConfiguration.windowSeconds))
+            tickSeconds: Int(detectionConfiguration.tickSeconds), windowSeconds: Int(detectionConfiguration.longestWindow))
         shardConfiguration.templates =
             config.detection.mineTemplates == "off" ? nil : TemplateTracker.Configuration(detection: detectionConfiguration)
         shardConfiguration.mineUpToSeverity = config.detection.mineTemplates == "errors" ? 4 : 7
@@ -149,12 +149,16 @@ struct ServeCommand: AsyncParsableCommand {
         // server is a clear start-up error. Outages later are queued by the AlertWriter.
         let store: any VigilStore
         let baselines: [Baseline]
+        let unresolved: [AlertKey]
         do {
             let url = try DatabaseURL(parsing: config.database)
             store = try await url.openStore()
-            baselines = try await store.loadBaselines(windowSeconds: detectionConfiguration.windowSeconds)
+            baselines = try await store.loadBaselines(windows: detectionConfiguration.windows)
+            unresolved = try await store.unresolvedAlertKeys()
             shardSet.restore(try await store.loadTemplates())
-            logger.info("database open", metadata: ["database": "\(url)", "baselines": "\(baselines.count)"])
+            logger.info("database open", metadata: [
+                "database": "\(url)", "baselines": "\(baselines.count)", "unresolved_alert_keys": "\(unresolved.count)",
+            ])
         } catch {
             logger.critical("cannot open the database", metadata: ["error": "\(error)"])
             throw ExitCode.failure
@@ -163,7 +167,8 @@ struct ServeCommand: AsyncParsableCommand {
         let analysis = AnalysisQueue.make(configuration: analyzer, store: store, logger: logger)
         logger.info("analysis", metadata: ["analyzer": "\(analyzer.usesClaude ? "claude" : "offline")", "model": "\(analyzer.model)"])
         let writer = AlertWriter(
-            store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds, analysis: analysis, logger: logger)
+            store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds,
+            correlationSeconds: detectionConfiguration.correlationSeconds, analysis: analysis, logger: logger)
         let detection = LiveDetection(shards: shardSet, writer: writer, configuration: detectionConfiguration)
         let readiness = Readiness()
 
@@ -174,7 +179,7 @@ struct ServeCommand: AsyncParsableCommand {
             dependencies: .init(
                 receiver: receiver, store: store, metrics: VigilMetrics(registry: registry, receiver: receiver),
                 detection: detection, readiness: readiness,
-                windowSeconds: detectionConfiguration.windowSeconds, tickSeconds: detectionConfiguration.tickSeconds),
+                windowSeconds: detectionConfiguration.longestWindow, tickSeconds: detectionConfiguration.tickSeconds),
             logger: logger,
             onServerRunning: { port in
                 logger.info("serving HTTP", metadata: ["address": "\(httpAddress.host):\(port)", "auth": "\(config.api.token.isEmpty ? "none" : "bearer")"])
@@ -185,7 +190,7 @@ struct ServeCommand: AsyncParsableCommand {
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: AnalysisService(queue: analysis, grace: timeout / 4)),
-                .init(service: DetectionService(detection: detection, writer: writer, baselines: baselines)),
+                .init(service: DetectionService(detection: detection, writer: writer, baselines: baselines, unresolved: unresolved)),
                 .init(service: ReceiverService(receiver: receiver, tap: tapWriter, logger: logger)),
                 .init(service: api),
                 .init(service: ReadinessService(readiness: readiness, logger: logger)),
