@@ -17,8 +17,9 @@ public protocol IncidentStore: Sendable {
     func admitAlert(_ key: AlertKey, at seconds: Int64, cooldownSeconds: Int64) async throws -> Bool
 
     /// The incident an alert detected at `detectedAt` belongs to: the incident open then (its
-    /// first alert at or before `detectedAt`, its latest within `correlationSeconds` before it),
-    /// extended to `detectedAt` and re-opened if it was resolved; else a new incident,
+    /// alerts span a time within `correlationSeconds` of `detectedAt` — alerts of one moment may
+    /// arrive slightly out of order), extended to `detectedAt` and re-opened if it was resolved;
+    /// else a new incident,
     /// ``Incident/id(openedBy:)`` `anomalyID`. One transaction: two processes cannot open two
     /// incidents for alerts of one moment. Calling it again for the same alert returns the same id.
     func joinIncident(anomalyID: String, detectedAt: Int64, correlationSeconds: Int64) async throws -> String

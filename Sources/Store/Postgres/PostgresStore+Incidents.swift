@@ -12,7 +12,8 @@ extension PostgresStore {
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.incidentLockKey))", logger: logger)
                 let open = try await connection.query(
                     """
-                    SELECT incident_id FROM incidents WHERE opened_at <= \(detectedAt) AND last_alert_at >= \(detectedAt - correlationSeconds)
+                    SELECT incident_id FROM incidents
+                    WHERE opened_at <= \(detectedAt + correlationSeconds) AND last_alert_at >= \(detectedAt - correlationSeconds)
                     ORDER BY last_alert_at DESC, opened_at DESC LIMIT 1
                     """,
                     logger: logger
@@ -24,6 +25,7 @@ extension PostgresStore {
                     INSERT INTO incidents (incident_id, opened_at, last_alert_at, resolved_at)
                     VALUES (\(incidentID), \(detectedAt), \(detectedAt), NULL)
                     ON CONFLICT (incident_id) DO UPDATE SET
+                        opened_at = LEAST(incidents.opened_at, excluded.opened_at),
                         last_alert_at = GREATEST(incidents.last_alert_at, excluded.last_alert_at), resolved_at = NULL
                     """,
                     logger: logger

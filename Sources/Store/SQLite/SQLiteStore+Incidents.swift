@@ -3,13 +3,14 @@ import SQLiteNIO
 
 extension SQLiteStore {
     /// In one `BEGIN IMMEDIATE` transaction (the write lock first): find the incident open at
-    /// `detectedAt`, extend and re-open it, or open a new one.
+    /// `detectedAt` (within the correlation window of its first or latest alert: alerts of one
+    /// moment may be written slightly out of order), extend and re-open it, or open a new one.
     public func joinIncident(anomalyID: String, detectedAt: Int64, correlationSeconds: Int64) async throws -> String {
         try await exclusively("joinIncident") {
             try await transaction {
                 let open = try await connection.query(
                     """
-                    SELECT incident_id FROM incidents WHERE opened_at <= ?1 AND last_alert_at >= ?1 - ?2
+                    SELECT incident_id FROM incidents WHERE opened_at - ?2 <= ?1 AND last_alert_at + ?2 >= ?1
                     ORDER BY last_alert_at DESC, opened_at DESC LIMIT 1
                     """,
                     [.int64(detectedAt), .int64(correlationSeconds)]
@@ -20,6 +21,7 @@ extension SQLiteStore {
                     """
                     INSERT INTO incidents (incident_id, opened_at, last_alert_at, resolved_at) VALUES (?1, ?2, ?2, NULL)
                     ON CONFLICT (incident_id) DO UPDATE SET
+                        opened_at = MIN(incidents.opened_at, excluded.opened_at),
                         last_alert_at = MAX(incidents.last_alert_at, excluded.last_alert_at), resolved_at = NULL
                     """,
                     [.text(incidentID), .int64(detectedAt)]
