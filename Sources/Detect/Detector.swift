@@ -34,6 +34,9 @@ public struct Detector: Sendable {
     /// Keys this detector raised an alert for (its cooldown admitted one) in their current
     /// episode: one alert per episode, however long it lasts; forgotten when the key resolves.
     var raised: Set<AlertKey> = []
+    /// Services a `service_change` in progress names as vanished: their silence is the anomaly,
+    /// so their baselines do not learn it (and their return is not a volume spike).
+    var vanishing: Set<String> = []
     /// Keys whose current episode began inside their cooldown, and when the cooldown refused
     /// them: a repeat stays silent unless it outlasts a whole cooldown of its own.
     var refused: [AlertKey: Int64] = [:]
@@ -131,7 +134,9 @@ public struct Detector: Sendable {
         for resolution in resolutions {
             raised.remove(resolution.key)
             refused[resolution.key] = nil
+            if resolution.key == AlertKey(.serviceChange, .overall) { vanishing = [] }
         }
+        for anomaly in anomalies where anomaly.category == .serviceChange { vanishing.formUnion(anomaly.vanishedServices) }
         let alerts = admit(anomalies + patterns.filter { announce($0, until: now) }, templates: window, at: now)
         learn(at: now, observedSince: observedSince)
         return DetectionOutput(resolutions: resolutions, alerts: alerts)
@@ -170,15 +175,19 @@ public struct Detector: Sendable {
     static let longestLearningPause: Int64 = 3600
 
     /// The quantities of `scope` a completed window must not teach now: those whose rule has an
-    /// episode in progress for the scope (begun within ``longestLearningPause``).
+    /// episode in progress for the scope, and a vanished service's volume while the
+    /// `service_change` naming it lasts — each for at most ``longestLearningPause``.
     func holding(_ scope: Scope, at now: Int64) -> Baseline.Quantities {
         var held: Baseline.Quantities = []
+        func inProgress(_ key: AlertKey) -> Bool {
+            guard conditions.isActive(key) else { return false }
+            guard let start = conditions.episodeStart(of: key) else { return true }
+            return start >= now - Self.longestLearningPause
+        }
         let pairs: [(AnomalyCategory, Baseline.Quantities)] = [(.errorSpike, .errorRate), (.volumeSpike, .volume), (.serviceChange, .serviceCount)]
-        for (category, quantity) in pairs {
-            let key = AlertKey(category, scope)
-            guard conditions.isActive(key) else { continue }
-            if let start = conditions.episodeStart(of: key), start < now - Self.longestLearningPause { continue }
-            held.insert(quantity)
+        for (category, quantity) in pairs where inProgress(AlertKey(category, scope)) { held.insert(quantity) }
+        if let service = scope.service, vanishing.contains(service), inProgress(AlertKey(.serviceChange, .overall)) {
+            held.formUnion([.volume, .serviceCount])
         }
         return held
     }

@@ -18,8 +18,9 @@ import Darwin
 /// `error_spike`, messages and a few learned windows for `volume_spike`, services that each sent
 /// enough for `service_change` — because a ratio against almost nothing is not evidence.
 public enum Rules {
-    /// Tolerance for comparing averaged counts with whole-number thresholds.
-    static let epsilon = 1e-9
+    /// Tolerance for comparing averaged counts with whole-number thresholds: an average that has
+    /// converged to 9 from below reads 8.99999998, and counts of services are whole.
+    static let epsilon = 0.05
 
     /// Every rule for every scope that has a ready baseline, overall first, then services by name.
     /// `baselines` are those of the window `stats` cover.

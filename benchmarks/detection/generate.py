@@ -297,9 +297,10 @@ def day_curve(t: float) -> float:
     return 1.0 + 0.5 * math.sin(2 * math.pi * ((t - T0) / 86_400 - 10 / 24))
 
 
-def scenario_clean_day(seed: int) -> Scenario:
+def scenario_clean_day(seed: int, scale: float = 1.0) -> Scenario:
     rng = random.Random(seed)
-    services = {"payments": 4.0, "search": 6.0, "auth": 2.0, "orders": 1.5, "inventory": 1.0, "mailer": 0.5}
+    services = {name: rate * scale for name, rate in
+                {"payments": 4.0, "search": 6.0, "auth": 2.0, "orders": 1.5, "inventory": 1.0, "mailer": 0.5}.items()}
     s = Scenario("clean_day", "24 h, six services at 0.5–6 msg/s following a day/night curve (±50 %), Poisson, 1 % "
                  "errors, and every ~40 min a harmless burst of 2–4 errors within 2 s in a random service: no alert "
                  "expected", T0, T0 + 24 * HOUR)
@@ -401,9 +402,11 @@ SCENARIOS = {
 }
 
 
-def scenario(name: str, seed: int = 12) -> Scenario:
-    # A distinct, fixed seed per scenario, derived from the run's seed.
-    return SCENARIOS[name](seed * 1000 + list(SCENARIOS).index(name))
+def scenario(name: str, seed: int = 12, scale: float = 1.0) -> Scenario:
+    """Scenario `name` with a distinct, fixed seed derived from the run's; `scale` multiplies the
+    clean day's traffic (the others have fixed rates)."""
+    derived = seed * 1000 + list(SCENARIOS).index(name)
+    return SCENARIOS[name](derived, scale) if name == "clean_day" else SCENARIOS[name](derived)
 
 
 def main():
