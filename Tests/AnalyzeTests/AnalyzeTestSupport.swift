@@ -20,6 +20,8 @@ func paymentsAlert(id: String = "anom_20240115_010100_1", samples: [String]? = n
         detectedAt: 1_705_280_460,
         severity: .high,
         category: .errorSpike,
+        scope: .service("payments"),
+        windowSeconds: 60,
         affectedServices: ["payments"],
         description: anomaly.description,
         current: anomaly.current,

@@ -46,8 +46,8 @@ public struct AnalysisPrompt: Sendable {
             categories): consider whether they share a cause, and name it if the data shows one.
             """ : ""
         return """
-            Vigil raised a \(alert.severity.rawValue) \(alert.category.rawValue) alert at \(alert.detectedAtRFC3339) \
-            on its \(alert.windowSeconds)-second window.\(incidentNote) \
+            Vigil raised a \(alert.severity.rawValue) \(alert.category.rawValue) alert at \(alert.detectedAtRFC3339)\
+            \(alert.windowSeconds > 0 ? " on its \(alert.windowSeconds)-second window" : "").\(incidentNote) \
             Rates are fractions (0.15 = 15 %), volumes are messages per detection window, and the \
             multiplier is current over baseline.
 
