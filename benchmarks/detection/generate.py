@@ -159,8 +159,10 @@ FIVE = ["payments", "search", "auth", "orders", "inventory"]
 
 
 def burst_scenario(name: str, rate: float, seed: int, description: str, bursts: list[tuple[str, float, float, float]],
-                   hours: float = 3.0) -> Scenario:
-    """Five services at `rate` msg/s with 1 % errors; `bursts` = (service, start offset, duration, error rate)."""
+                   hours: float = 3.0, new_message: bool = False) -> Scenario:
+    """Five services at `rate` msg/s with 1 % errors; `bursts` = (service, start offset, duration,
+    error rate). The burst's errors are the usual error messages (only the error rate tells), or
+    with `new_message` a message never seen before (new_pattern may tell too)."""
     rng = random.Random(seed)
     s = Scenario(name, description, T0, T0 + hours * HOUR)
     for index, (service, offset, duration, rate_in) in enumerate(bursts):
@@ -173,7 +175,7 @@ def burst_scenario(name: str, rate: float, seed: int, description: str, bursts: 
         for t in poisson_times(rng, s.start, s.end, lambda t: rate, rate):
             active = next(((i, r) for i, r in mine if i.start <= t < i.end), None)
             if rng.random() < (active[1] if active else 0.01):
-                s.add(t, service, ERROR, fill(INCIDENT_TEMPLATE if active else rng.choice(ERROR_TEMPLATES), rng))
+                s.add(t, service, ERROR, fill(INCIDENT_TEMPLATE if active and new_message else rng.choice(ERROR_TEMPLATES), rng))
                 if active:
                     s.note_first(active[0], t)
             else:
@@ -184,16 +186,16 @@ def burst_scenario(name: str, rate: float, seed: int, description: str, bursts: 
 def scenario_burst_1ps(seed: int) -> Scenario:
     return burst_scenario(
         "burst_30pct_1ps", 1.0, seed,
-        "five services at 1 msg/s, 1 % errors; 30 % errors in one service for 6 min, three times in different "
-        "services (the issue's case: about 50 s to detect before)",
+        "five services at 1 msg/s, 1 % errors; 30 % errors (the usual error messages) in one service for 6 min, "
+        "three times in different services (the issue's case: about 50 s to detect before)",
         [("payments", 1 * HOUR, 360, 0.30), ("search", 1.5 * HOUR, 360, 0.30), ("auth", 2 * HOUR, 360, 0.30)])
 
 
 def scenario_burst_sizes(seed: int) -> Scenario:
     return burst_scenario(
         "burst_sizes", 3.0, seed,
-        "five services at 3 msg/s, 1 % errors; bursts of 10 %, 30 % and 100 % errors for 3 min and of 50 % "
-        "for 20 s, each in another service",
+        "five services at 3 msg/s, 1 % errors; bursts (the usual error messages) of 10 %, 30 % and 100 % errors "
+        "for 3 min and of 50 % for 20 s, each in another service",
         [("payments", 1 * HOUR, 180, 0.10), ("search", 1.5 * HOUR, 180, 0.30), ("auth", 2 * HOUR, 180, 1.0),
          ("orders", 2.5 * HOUR, 20, 0.50)])
 
@@ -215,9 +217,10 @@ def scenario_cooldown(seed: int) -> Scenario:
 def scenario_two_services(seed: int) -> Scenario:
     s = burst_scenario(
         "two_services_together", 2.0, seed,
-        "a shared database fails: payments and orders at 40 % errors 40 s apart (one incident); search 20 min "
-        "later (another incident)",
-        [("payments", 1 * HOUR, 240, 0.40), ("orders", 1 * HOUR + 40, 240, 0.40), ("search", 1 * HOUR + 1200, 180, 0.40)])
+        "a shared database fails: payments and orders at 40 % errors 40 s apart, with a message never seen "
+        "before (one incident); search 20 min later (another incident)",
+        [("payments", 1 * HOUR, 240, 0.40), ("orders", 1 * HOUR + 40, 240, 0.40), ("search", 1 * HOUR + 1200, 180, 0.40)],
+        new_message=True)
     return s
 
 

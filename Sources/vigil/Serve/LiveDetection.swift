@@ -84,10 +84,11 @@ final class LiveDetection: DetectionState {
     private func evaluate(_ detector: inout Detector, at tick: Int64, observed: inout Int64?) -> DetectionOutput {
         let lastTick = tick / configuration.tickSeconds - 1
         let oldest = lastTick - Int64(configuration.ticksPerWindow) + 1
-        for t in max((observed ?? oldest - 1) + 1, oldest)...lastTick {
+        // Empty when the wall clock stepped back: nothing new to hand over.
+        for t in stride(from: max((observed ?? oldest - 1) + 1, oldest), through: lastTick, by: 1) {
             detector.observe(tick: t, counts: shards.serviceCounts(atTick: t))
         }
-        observed = lastTick
+        observed = max(observed ?? lastTick, lastTick)
         let output = detector.evaluate(at: tick, templates: shards.templateWindow(endingAtTick: lastTick))
         ticks.increment()
         proposed.increment(by: output.alerts.count)
