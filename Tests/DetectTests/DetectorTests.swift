@@ -121,10 +121,10 @@ func steady(_ tick: Int64, spiking: Set<String> = [], rate: Double = 0.3, perTic
     @Test func aServiceMustSendEnoughErrorsForASpike() {
         var feed = TickFeed()
         feed.run(0...179) { steady($0) }
-        // Four errors at once in "e" (a 100 % rate in that tick, 6.7 % over 60 s): under min_errors (5).
+        // Six errors at once in "e" (60 % in that tick; with its usual one, 11.7 % over 60 s): under min_errors (8).
         feed.run(180...200) { tick in
             var result = steady(tick)
-            if tick == 180 { result["e"] = counts(total: 10, errors: 4) }
+            if tick == 180 { result["e"] = counts(total: 10, errors: 6) }
             return result
         }
         #expect(feed.alerts.isEmpty, "\(feed.alerts.map(\.description))")

@@ -51,9 +51,9 @@ import Testing
     }
 
     @Test func tooFewErrorsAreNotJudged() {
-        // 4 of 10 is 40 %, but four errors are not evidence of a spike (min_errors 5).
-        #expect(spike(rate: 4, of: 10, baselineRate: 0.01) == nil)
-        #expect(spike(rate: 5, of: 10, baselineRate: 0.01) != nil)
+        // 7 of 10 is 70 %, but seven errors are not evidence of a spike (min_errors 8).
+        #expect(spike(rate: 7, of: 10, baselineRate: 0.01) == nil)
+        #expect(spike(rate: 8, of: 10, baselineRate: 0.01) != nil)
         var lenient = configuration
         lenient.minimumErrors = 2
         lenient.errorSpikeSignificance = 1
@@ -115,10 +115,10 @@ import Testing
     }
 
     @Test func aRatioAgainstAlmostNothingIsNotEvidence() {
-        // A quiet host's burst: 60 lines against a baseline of 0.2 is 300×, but under min_volume (100).
-        let burst = WindowStats(services: ["sshd": counts(total: 60, errors: 0)])
+        // A quiet host's burst: 90 lines against a baseline of 0.2 is 450×, but under min_volume (200).
+        let burst = WindowStats(services: ["sshd": counts(total: 90, errors: 0)])
         #expect(Rules.volumeSpike(burst, scope: .overall, baseline: baseline(volume: 0.2, windows: 50), configuration: configuration) == nil)
-        let flood = WindowStats(services: ["sshd": counts(total: 100, errors: 0)])
+        let flood = WindowStats(services: ["sshd": counts(total: 200, errors: 0)])
         #expect(Rules.volumeSpike(flood, scope: .overall, baseline: baseline(volume: 0.2, windows: 50), configuration: configuration) != nil)
         // Nor is a baseline of fewer than min_baseline_windows (3) windows.
         #expect(Rules.volumeSpike(flood, scope: .overall, baseline: baseline(volume: 0.2, windows: 2), configuration: configuration) == nil)

@@ -3,7 +3,7 @@
 # builds a release `vigil`, replays each scenario through `vigil analyze` and prints the table
 # (alerts, true and false alarms, missed incidents, time to detect). See README.md here.
 #
-#   benchmarks/detection/run.sh [VIGIL_BINARY] [-- extra vigil analyze arguments]
+#   benchmarks/detection/run.sh [VIGIL_BINARY] [score.py options, e.g. -v, --only NAME, --arg=--config --arg=FILE]
 #
 # Without VIGIL_BINARY it builds this tree (.build-release). Pass another build's binary to
 # compare (e.g. the previous commit's).

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Replays labelled scenarios through `vigil analyze` and scores the alerts against the labels.
 
-    python3 benchmarks/detection/score.py VIGIL_BINARY SCENARIO_DIR [--only NAME ...] [--json OUT]
-                                          [--keep-alerts DIR] [-- EXTRA vigil analyze ARGS]
+    python3 benchmarks/detection/score.py VIGIL_BINARY SCENARIO_DIR [--only NAME ...] [--json OUT] [-v]
+                                          [--arg=ARG ...]   (extra arguments for vigil analyze, e.g.
+                                                             --arg=--config --arg=tuned.toml)
 
 Each scenario (NAME.log + NAME.json from generate.py) is replayed on a fresh SQLite database,
 with the offline analyzer (no ANTHROPIC_API_KEY) and TZ=UTC. An alert matches an incident when
@@ -101,7 +102,7 @@ def main():
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--json", type=Path, help="write every score (with each alert's verdict) here")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every alert with its verdict")
-    parser.add_argument("extra", nargs="*", help="after --: extra arguments for vigil analyze")
+    parser.add_argument("--arg", action="append", default=[], dest="extra", help="an extra argument for vigil analyze (repeatable)")
     args = parser.parse_args()
     names = args.only or [p.stem for p in sorted(args.scenarios.glob("*.json"))]
     rows = []

@@ -45,8 +45,8 @@ struct VigilConfiguration: Equatable, Sendable {
         var cooldown: Int64 = 900
         var emaAlpha = 0.2
         var minimumWindows = 1
-        var minErrors = 5
-        var minVolume = 100
+        var minErrors = 8
+        var minVolume = 200
         var minBaselineWindows = 3
         var minServiceMessages = 5
         /// Alerts within this many seconds of an incident's latest alert join it.
