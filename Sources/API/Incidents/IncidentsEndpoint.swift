@@ -10,18 +10,12 @@ struct IncidentsEndpoint: Sendable {
     let store: any VigilStore
 
     func recent(_ request: Request) async throws -> Response {
-        var limit = 10
-        if let text = request.uri.queryParameters["limit"] {
-            guard let value = Int(String(text)), (1...1000).contains(value) else {
-                return JSONResponse.error("limit: must be an integer from 1 to 1000", status: .badRequest)
-            }
-            limit = value
-        }
+        guard let limit = ListLimit.parse(request.uri.queryParameters["limit"], default: 10) else { return ListLimit.invalid }
         do {
             let incidents = try await store.recentIncidents(limit: limit)
             return JSONResponse.json(#"{"incidents":["# + incidents.map(\.json).joined(separator: ",") + "]}")
         } catch {
-            return JSONResponse.error("database unavailable: \(error)", status: .serviceUnavailable)
+            return JSONResponse.databaseUnavailable(error)
         }
     }
 
@@ -32,7 +26,7 @@ struct IncidentsEndpoint: Sendable {
             }
             return JSONResponse.json(incident.json)
         } catch {
-            return JSONResponse.error("database unavailable: \(error)", status: .serviceUnavailable)
+            return JSONResponse.databaseUnavailable(error)
         }
     }
 }
