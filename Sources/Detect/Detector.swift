@@ -114,23 +114,21 @@ public struct Detector: Sendable {
         self.observedSince = observedSince
         let lastTick = Self.floorDiv(now, configuration.tickSeconds) - 1
         var anomalies: [Anomaly] = []
-        var judged = 0
-        var longest: WindowStats?
+        var judged: [Int64: WindowStats] = [:]
         for size in configuration.windows where now - size >= observedSince {
             let stats = ledger.stats(
                 endingAt: lastTick, ticks: configuration.ticks(in: size), serviceMinimum: configuration.minimumServiceMessages)
             anomalies += Rules.evaluate(stats, baselines: baselinesByWindow[size] ?? [:], configuration: configuration)
-            judged += 1
-            if size == configuration.longestWindow { longest = stats }
+            judged[size] = stats
         }
         var patterns: [Anomaly] = []
-        if let longest {
+        if let longest = judged[configuration.longestWindow] {
             patterns = Rules.newPatterns(
                 window, stats: longest, baselines: baselinesByWindow[configuration.longestWindow] ?? [:],
                 observedSince: observedSince, configuration: configuration)
         }
         let resolutions = conditions.tick(
-            matched: Set((anomalies + patterns).map(\.key)), judged: judged == configuration.windows.count, at: now)
+            matched: Set((anomalies + patterns).map(\.key)), judged: judged.count == configuration.windows.count, at: now)
         for resolution in resolutions {
             raised.remove(resolution.key)
             refused[resolution.key] = nil
@@ -138,15 +136,16 @@ public struct Detector: Sendable {
         }
         for anomaly in anomalies where anomaly.category == .serviceChange { vanishing.formUnion(anomaly.vanishedServices) }
         let alerts = admit(anomalies + patterns.filter { announce($0, until: now) }, templates: window, at: now)
-        learn(at: now, observedSince: observedSince)
+        learn(at: now, observedSince: observedSince, judged: judged)
         return DetectionOutput(resolutions: resolutions, alerts: alerts)
     }
 
     // MARK: Learning
 
-    /// Learns, for each window size, the window that `now` completes (if any). Taken from the
-    /// ring, so it is the exact window even when `now` is a little past its end.
-    private mutating func learn(at now: Int64, observedSince: Int64) {
+    /// Learns, for each window size, the window that `now` completes (if any): the window just
+    /// judged when `now` is its end, else taken from the ring (the exact window even when `now`
+    /// is a little past its end).
+    private mutating func learn(at now: Int64, observedSince: Int64, judged: [Int64: WindowStats]) {
         for size in configuration.windows {
             let windowEnd = Self.floorDiv(now, size) * size
             guard windowEnd > (lastCompletedWindowEnd[size] ?? .min) else { continue }
@@ -154,7 +153,7 @@ public struct Detector: Sendable {
             if size == configuration.longestWindow { forgetOldPatterns(before: windowEnd) }
             let windowStart = windowEnd - size
             guard windowStart >= observedSince else { continue }
-            let stats = ledger.stats(
+            let stats = (windowEnd == now ? judged[size] : nil) ?? ledger.stats(
                 endingAt: Self.floorDiv(windowEnd, configuration.tickSeconds) - 1, ticks: configuration.ticks(in: size),
                 serviceMinimum: configuration.minimumServiceMessages)
             for scope in learningScopes(size: size, windowStart: windowStart) {
