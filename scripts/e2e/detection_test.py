@@ -13,12 +13,13 @@ import shlex
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from e2e_test import ENV, VIGIL_BIN, VigilServer, http_get, serve_unavailable_reason
+from e2e_test import ENV, VIGIL_BIN, VigilServer, http_get, live_detection, serve_unavailable_reason
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks" / "detection"))
 import generate  # noqa: E402  (the benchmark's scenarios)
@@ -154,44 +155,31 @@ def test_a_quiet_host_alerts_at_most_on_its_reboot(tmp_path):
 
 def test_serve_resolves_a_live_alert_and_serves_its_incident(tmp_path):
     """`vigil serve` (one window of 4 s, ticks of 1 s, so the test is quick): three services send
-    steadily; `api` fails half its requests for a few seconds, then recovers. The error_spike is
-    stored with its window and incident, then resolved once the rule has been quiet for three
-    ticks; GET /incidents/recent serves the incident, resolved."""
-    reason = serve_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    import socket
-    import time
-    database = tmp_path / "live.db"
-    server = VigilServer(tmp_path / "vigil-live", extra=["--tick", "1", "--window", "4", "--database", f"sqlite:{database}"])
-    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    steadily; after 10 s `api` fails half its requests until its error_spike is stored, then
+    recovers. The alert carries its window and incident, and is resolved once the rule has been
+    quiet for three ticks; GET /incidents/recent serves the incident, resolved."""
+    with live_detection(tmp_path) as (server, database, sender):
+        def error_spikes() -> list[tuple]:
+            with sqlite3.connect(database) as db:
+                return db.execute("SELECT anomaly_id, affected_services, window_seconds, incident_id, detected_at, resolved_at "
+                                  "FROM alerts WHERE category = 'error_spike'").fetchall()
 
-    def stored() -> list[tuple]:
-        with sqlite3.connect(database) as db:
-            return db.execute("SELECT anomaly_id, category, affected_services, window_seconds, incident_id, detected_at, resolved_at "
-                              "FROM alerts WHERE category = 'error_spike'").fetchall()
-
-    try:
-        start, i, failing_since, recovered_at, rows = time.time(), 0, None, None, []
+        start, i, recovered, rows = time.time(), 0, False, []
         while time.time() - start < 60:
-            elapsed = time.time() - start
-            if failing_since is None and elapsed > 10:
-                failing_since = time.time()
-            failing = failing_since is not None and recovered_at is None
+            failing = time.time() - start > 10 and not recovered
             for service in ("api", "db", "web"):
                 for _ in range(10):
                     error = (failing and service == "api" and i % 2 == 0) or i % 100 == 0
                     sender.sendto(f"<{11 if error else 14}>1 - h {service} - - - request {i}".encode(), ("127.0.0.1", server.udp4))
                     i += 1
             time.sleep(0.1)
-            if failing and int(server.metrics().get("vigil_alerts_stored_total")) > 0:
-                recovered_at = time.time()  # the alert is in: recover
-            if recovered_at is not None:
-                rows = stored()
-                if rows and all(row[6] is not None for row in rows):
+            recovered = recovered or (failing and int(server.metrics().get("vigil_alerts_stored_total")) > 0)
+            if recovered:
+                rows = error_spikes()
+                if rows and all(row[5] is not None for row in rows):
                     break
         assert rows, f"no error_spike stored after {i} messages:\n{server.proc.output_tail()}"
-        anomaly_id, _, services, window_seconds, incident_id, detected_at, resolved_at = rows[0]
+        anomaly_id, services, window_seconds, incident_id, detected_at, resolved_at = rows[0]
         assert "api" in json.loads(services) and window_seconds == 4 and incident_id, rows
         assert resolved_at is not None and resolved_at > detected_at, f"not resolved: {rows}\n{server.proc.output_tail()}"
         assert server.metrics().get("vigil_alerts_resolved_total") >= 1
@@ -199,7 +187,3 @@ def test_serve_resolves_a_live_alert_and_serves_its_incident(tmp_path):
         assert status == 200, body
         incident = next(i for i in json.loads(body)["incidents"] if i["incident_id"] == incident_id)
         assert incident["status"] == "resolved" and anomaly_id in [a["anomaly_id"] for a in incident["alerts"]], incident
-    finally:
-        sender.close()
-        status = server.stop()
-    assert status == 0
