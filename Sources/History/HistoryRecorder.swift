@@ -189,8 +189,9 @@ public final class HistoryRecorder: Sendable {
         }
     }
 
-    /// Writes every queued minute, once each (at shutdown, after ``finish(throughTick:baselines:)``).
-    /// Minutes the store refuses are logged and left.
+    /// Writes every queued minute, once each (at shutdown, after ``finish(throughTick:baselines:)``
+    /// and after ``run()`` has returned: there is one writer at a time). Minutes the store refuses
+    /// are logged and left.
     public func flush() async {
         do {
             while try await writeOldest() {}

@@ -1,8 +1,8 @@
 import Detect
 
-/// What Vigil remembers across restarts — baselines, cooldowns and alerts — behind one protocol,
-/// so that the embedded SQLite file and a shared PostgreSQL server are interchangeable and tests
-/// can plug in either.
+/// What Vigil remembers across restarts — baselines, cooldowns, alerts and the per-minute history
+/// (``HistoryStore``) — behind one protocol, so that the embedded SQLite file and a shared
+/// PostgreSQL server are interchangeable and tests can plug in either.
 ///
 /// Every requirement is `async throws` because a network backend (PostgresNIO) suspends and can
 /// fail on any call; callers decide whether to queue and retry (ingestion never waits on the

@@ -21,6 +21,7 @@ Every server is on free loopback ports and stopped by its PID; every wait is bou
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
 import os
 import random
@@ -29,6 +30,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -299,9 +301,14 @@ def test_dashboard_shows_services_charts_and_the_alert_safely(tmp_path):
             "the root cause is not visible"
         assert_no_injection(driver)
         shot(driver, "incident.png")
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        shot(driver, "incident-dark.png")
 
         driver.get(server.base + "/#/receiver")
-        wait_for(driver, "return document.querySelector('table.receiver tbody tr') !== null", "the receiver table")
+        rate = wait_for(driver, """
+            const cell = [...document.querySelectorAll('table.receiver tbody tr')].find(r => r.querySelector('th').textContent === 'http');
+            return cell && cell.children[1].textContent !== '…' ? cell.children[1].textContent : null""", "the HTTP rate on the receiver page")
+        print(f"receiver page: http {rate} messages/s")
         shot(driver, "receiver.png")
 
         # Light mode and a phone-sized window: what a person on a phone sees.
@@ -368,4 +375,114 @@ def test_with_a_token_the_page_shows_no_data_until_it_is_given(tmp_path):
     finally:
         if driver:
             driver.quit()
+        server.stop()
+
+
+def contract_alert(anomaly_id: str, incident_id: str, detected_at: str, description: str, resolved_at: str | None) -> dict:
+    """An alert in the JSON shape of GET /alerts/recent, with the fields issue 12 adds."""
+    return {
+        "anomaly_id": anomaly_id, "detected_at": detected_at, "severity": "high", "category": "error_spike",
+        "affected_services": ["payments"], "description": description,
+        "metrics": {"current": {"error_rate": 0.31, "volume": 400, "service_count": 1},
+                    "baseline": {"error_rate": 0.01, "volume": 380, "service_count": 1}, "multiplier": 31},
+        "sample_messages": [EVIL_MESSAGE], "samples": [],
+        "root_cause": "Connection pool exhausted in payments", "impact": "A third of payments fail",
+        "recommended_actions": ["Raise the pool size", "Find the slow query"], "confidence": 0.8,
+        "analysis_source": "claude", "analysis_error": None, "analysis_model": "claude-sonnet-4-20250514",
+        "analysis_input_tokens": 900, "analysis_output_tokens": 200, "analysis_latency_ms": 2100,
+        "incident_id": incident_id, "window_seconds": 60, "resolved_at": resolved_at,
+    }
+
+
+class IncidentsStandIn:
+    """Issue 12's incidents API in front of a real `vigil serve`: answers GET /incidents/recent and
+    /incidents/{id} with the INCIDENT contract, forwards everything else (the page, the other
+    endpoints) to Vigil, so the page sees one origin."""
+
+    def __init__(self, upstream: str, incidents: list[dict]):
+        outer = self
+        self.incidents = incidents
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def answer(self, status: int, body: bytes, headers: dict):
+                self.send_response(status)
+                for k, v in headers.items():
+                    if k.lower() not in ("content-length", "connection", "transfer-encoding"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                path = urllib.parse.urlsplit(self.path).path
+                if path == "/incidents/recent":
+                    return self.answer(200, json.dumps({"incidents": outer.incidents}).encode(), {"Content-Type": "application/json"})
+                if path.startswith("/incidents/"):
+                    wanted = urllib.parse.unquote(path[len("/incidents/"):])
+                    found = [i for i in outer.incidents if i["incident_id"] == wanted]
+                    if found:
+                        return self.answer(200, json.dumps(found[0]).encode(), {"Content-Type": "application/json"})
+                    return self.answer(404, b'{"error":"no such incident"}', {"Content-Type": "application/json"})
+                headers = {k: v for k, v in self.headers.items() if k.lower() in ("authorization", "accept", "if-none-match")}
+                req = urllib.request.Request(upstream + self.path, headers=headers)
+                try:
+                    with urllib.request.urlopen(req, timeout=10) as r:
+                        self.answer(r.status, r.read(), dict(r.headers))
+                except urllib.error.HTTPError as e:
+                    self.answer(e.code, e.read(), dict(e.headers))
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_incidents_view_follows_the_incident_contract(tmp_path):
+    """Once issue 12's /incidents endpoints exist the page shows incidents (open first), each with
+    its alerts and their new fields; the markup in them stays text."""
+    server = Server(tmp_path / "incidents", tmp_path / "incidents.db")
+    now = time.time()
+    iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))  # noqa: E731
+    incidents = [
+        {"incident_id": "inc_open_1", "opened_at": iso(now - 300), "last_alert_at": iso(now - 60), "resolved_at": None,
+         "status": "open", "services": ["payments", "auth"], "categories": ["error_spike"], "worst_severity": "high",
+         "alert_count": 2,
+         "alerts": [contract_alert("anom_c_1", "inc_open_1", iso(now - 300), "payments error rate 31%", None),
+                    contract_alert("anom_c_2", "inc_open_1", iso(now - 60), "auth errors <script>window.__pwned=4</script>", None)]},
+        {"incident_id": "inc_old_0", "opened_at": iso(now - 7200), "last_alert_at": iso(now - 7000), "resolved_at": iso(now - 6000),
+         "status": "resolved", "services": ["search"], "categories": ["volume_spike"], "worst_severity": "medium",
+         "alert_count": 1, "alerts": [contract_alert("anom_c_0", "inc_old_0", iso(now - 7200), "search volume ×4", iso(now - 6000))]},
+    ]
+    stand_in = IncidentsStandIn(server.base, incidents)
+    driver = None
+    try:
+        driver = browser()
+        driver.get(stand_in.base + "/#/incidents")
+        wait_for(driver, """
+            const t = document.getElementById('incidents').textContent;
+            return t.includes('inc_open_1') && t.includes('inc_old_0') && t.includes('anom_c_2')
+                && t.includes('Connection pool exhausted in payments') && t.includes('claude-sonnet-4-20250514')""",
+                 "the incidents with their alerts and analyses")
+        text = driver.execute_script("return document.getElementById('incidents').textContent")
+        assert "recent incidents" in driver.execute_script("return document.getElementById('incidents-mode').textContent")
+        assert "<script>window.__pwned=4</script>" in text
+        assert "60 s" in text, "window_seconds is shown"
+        assert_no_injection(driver)
+        shot(driver, "incidents-contract.png")
+        driver.get(stand_in.base + "/#/incident/inc_old_0")
+        wait_for(driver, "return document.getElementById('incidents').textContent.includes('search volume')", "one incident by id")
+        assert_same_origin(driver, stand_in.base)
+    finally:
+        if driver:
+            driver.quit()
+        stand_in.close()
         server.stop()

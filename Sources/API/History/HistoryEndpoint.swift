@@ -88,7 +88,7 @@ struct HistoryEndpoint: Sendable {
     static func range(_ parameters: (String) -> Substring?, now: Int64) -> Result<Range, BadRequest> {
         var step: Int64 = 60
         if let text = parameters("step") {
-            guard let value = Int64(text), steps.contains(value) else {
+            guard let value = Int64(text), HistorySeries.steps.contains(value) else {
                 return .failure(BadRequest(message: "step: must be 60, 300 or 3600 (seconds)"))
             }
             step = value
@@ -116,6 +116,4 @@ struct HistoryEndpoint: Sendable {
         }
         return .success(Range(since: since, until: until, step: step))
     }
-
-    private static var steps: Set<Int64> { HistorySeries.steps }
 }

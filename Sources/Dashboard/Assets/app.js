@@ -24,6 +24,7 @@
     filter: "",
     receiverSamples: [],       // [{at, received:{...}}] for rates
     incidentsAPI: null,        // true / false once known (issue 12's /incidents endpoints)
+    nextDelayMs: 0,            // a sooner next refresh, once
   };
 
   // ---- DOM helpers -------------------------------------------------------------------------
@@ -190,8 +191,8 @@
       const p = byAt.get(t);
       const mid = t + (step * 1000) / 2;
       if (p) {
-        out.volume.push({ t: mid, v: p.volume * perMinute });
-        out.rate.push({ t: mid, v: p.volume > 0 ? p.error_rate : null });
+        out.volume.push({ t: mid, v: p.volume * perMinute, partial: p.partial });
+        out.rate.push({ t: mid, v: p.volume > 0 ? p.error_rate : null, partial: p.partial });
         if (p.baseline) {
           out.volBase.push({ t: mid, v: p.baseline.volume * perMinute });
           out.volBand.push({ t: mid, lo: p.baseline.volume * perMinute, hi: p.baseline.volume_alert_above * perMinute });
@@ -598,6 +599,8 @@
     const samples = state.receiverSamples;
     samples.push(r);
     while (samples.length > 120) samples.shift();
+    // Rates need two samples: the first visit takes the second one a second later.
+    if (samples.length === 1) state.nextDelayMs = 1000;
     const prev = samples.length > 1 ? samples[samples.length - 2] : null;
     const rate = (a, b, f) => (a && b && b.at_ms > a.at_ms ? (f(b) - f(a)) / ((b.at_ms - a.at_ms) / 1000) : null);
     const transports = Object.keys(r.received).sort();
@@ -620,7 +623,8 @@
           h("th.num", { scope: "col" }, "Bytes/s"), h("th.num", { scope: "col" }, "Parse errors"))),
         h("tbody", {}, rows))),
       h("div.tiles", {},
-        tile("Dropped", num(drops.reduce((n, [, v]) => n + v, 0)), drops.map(([k, v]) => `${k}: ${num(v)}`).join(", ") || "none"),
+        tile("Dropped", num(drops.reduce((n, [, v]) => n + v, 0)),
+          drops.filter(([, v]) => v > 0).map(([k, v]) => `${k.replace(/_/g, " ")}: ${num(v)}`).join(", ") || "nothing lost"),
         tile("TCP connections", num(r.tcp_connections), `${num(r.tcp_connections_accepted)} accepted, ${num(r.tcp_connections_rejected)} refused`),
         tile("Shard backlog", num(r.queues.shard_backlog), "messages received, not yet counted"),
         tile("Alerts pending", num(r.queues.alerts_pending), "waiting for the store"),
@@ -675,7 +679,9 @@
       setStatus("update failed: " + (error.message || error), "failed");
     }
     if (current === state.view) {
-      state.timer = setTimeout(refreshNow, Math.min(30, Math.max(1, state.tickSeconds)) * 1000);
+      const delay = state.nextDelayMs || Math.min(30, Math.max(1, state.tickSeconds)) * 1000;
+      state.nextDelayMs = 0;
+      state.timer = setTimeout(refreshNow, delay);
     }
   }
 

@@ -109,11 +109,16 @@ const Charts = (() => {
       title(g, m.label);
     }
 
+    const xy = (p) => `${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`;
     for (const run of runs(opts.series || [])) {
-      if (run.length === 1) {
-        el("circle", { cx: x(run[0].t), cy: y(run[0].v), r: spark ? 1.5 : 2.5, class: "dot" }, svg);
-      } else {
-        el("polyline", { points: run.map((p) => `${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(" "), class: "series" }, svg);
+      // A step still being counted (partial) is drawn dashed: its value is still growing.
+      const whole = run[run.length - 1].partial ? run.slice(0, -1) : run;
+      if (whole.length === 1) el("circle", { cx: x(whole[0].t), cy: y(whole[0].v), r: spark ? 1.5 : 2.5, class: "dot" }, svg);
+      else if (whole.length > 1) el("polyline", { points: whole.map(xy).join(" "), class: "series" }, svg);
+      if (whole.length < run.length) {
+        const last = run[run.length - 1];
+        if (whole.length) el("polyline", { points: [xy(whole[whole.length - 1]), xy(last)].join(" "), class: "series partial" }, svg);
+        el("circle", { cx: x(last.t), cy: y(last.v), r: spark ? 1.5 : 2.5, class: "dot partial" }, svg);
       }
     }
     if (!spark) {
@@ -122,7 +127,7 @@ const Charts = (() => {
       for (const p of opts.series || []) {
         if (p.v == null) continue;
         const dot = el("circle", { cx: x(p.t), cy: y(p.v), r: Math.max(3, Math.min(8, step / 2)), class: "hover" }, svg);
-        title(dot, `${new Date(p.t).toLocaleString()}: ${fmt(p.v)}`);
+        title(dot, `${new Date(p.t).toLocaleString()}: ${fmt(p.v)}${p.partial ? " (so far: minute in progress)" : ""}`);
       }
     }
     return svg;
