@@ -496,7 +496,7 @@
     }
     if (incidents) {
       $("incidents-mode").textContent = `${incidents.length} recent incidents, newest first.`;
-      replace(box, incidents.length ? incidents.map((i) => incidentCard(i, false)) : h("p.muted", {}, "No incident yet."));
+      replace(box, incidents.length ? incidents.map((i, k) => incidentCard(i, k === 0)) : h("p.muted", {}, "No incident yet."));
     } else {
       const alerts = (await api("/alerts/recent?limit=50")).alerts;
       $("incidents-mode").textContent = `${alerts.length} recent alerts, newest first (this Vigil groups no incidents).`;
