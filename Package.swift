@@ -64,13 +64,35 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // The per-minute history: counted on detection's ticks, written once a minute, pruned
+        // after the retention. The API reads it (with the minute still being counted).
+        .target(
+            name: "History",
+            dependencies: [
+                "Detect", "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // The dashboard: hand-written HTML, CSS and JavaScript compiled into the binary (no Node,
+        // nothing loaded from another origin). No dependencies: the API serves its assets.
+        .target(
+            name: "Dashboard",
+            resources: [
+                .embedInCode("Assets/index.html"),
+                .embedInCode("Assets/app.css"),
+                .embedInCode("Assets/app.js"),
+                .embedInCode("Assets/charts.js"),
+                .embedInCode("Assets/favicon.svg"),
+            ]
+        ),
         // zlib, as the system has it: gzip request bodies (`Content-Encoding: gzip`) on /logs/ingest.
         .systemLibrary(name: "CVigilZlib", providers: [.apt(["zlib1g-dev"])]),
         // HTTP: JSON ingest into the shards, alerts, services, health and Prometheus metrics.
         .target(
             name: "API",
             dependencies: [
-                "Syslog", "Ingest", "Detect", "Store", "CVigilZlib",
+                "Syslog", "Ingest", "Detect", "Store", "History", "Dashboard", "CVigilZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -85,6 +107,7 @@ let package = Package(
                 "Store",
                 "Ingest",
                 "Analyze",
+                "History",
                 "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -104,6 +127,14 @@ let package = Package(
             name: "TemplateBenchmark",
             dependencies: ["Patterns", "BenchmarkSupport"],
             path: "benchmarks/templates/TemplateBenchmark"
+        ),
+        .executableTarget(
+            name: "HistoryBenchmark",
+            dependencies: [
+                "Store", "Detect",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "benchmarks/history/HistoryBenchmark"
         ),
         .testTarget(
             name: "SyslogTests",
@@ -134,10 +165,18 @@ let package = Package(
         ),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Detect", "Syslog"]),
         .testTarget(
+            name: "HistoryTests",
+            dependencies: [
+                "History", "Store", "Detect",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Ingest", "Store", "Detect",
+                "API", "Ingest", "Store", "Detect", "History", "Dashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

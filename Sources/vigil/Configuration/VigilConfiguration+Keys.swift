@@ -114,6 +114,7 @@ extension VigilConfiguration {
         integer("analysis.max_retries", \.analysis.maxRetries, 0...20),
         integer("analysis.queue_capacity", \.analysis.queueCapacity, 1...1_000_000),
         integer("analysis.concurrency", \.analysis.concurrency, 1...64),
+        integer("history.retention", \.history.retention, 3600...(3650 * 86_400)),
         number("shutdown.timeout", \.shutdown.timeout, 1...600),
     ]
 

@@ -73,6 +73,12 @@ struct VigilConfiguration: Equatable, Sendable {
         var concurrency = 2
     }
 
+    /// The per-minute history behind the dashboard's charts.
+    struct History: Equatable, Sendable {
+        /// Seconds a minute is kept before it is pruned.
+        var retention: Int64 = 7 * 86_400
+    }
+
     struct Shutdown: Equatable, Sendable {
         /// Seconds the whole shutdown (drain, final tick, flush) may take before the rest is abandoned.
         var timeout = 8.0
@@ -84,6 +90,7 @@ struct VigilConfiguration: Equatable, Sendable {
     var log = Log()
     var detection = Detection()
     var analysis = Analysis()
+    var history = History()
     var shutdown = Shutdown()
 
     /// Where each key's value came from (`conf/vigil.toml line 12`, `VIGIL_API_TOKEN`, `--http`),
@@ -92,7 +99,8 @@ struct VigilConfiguration: Equatable, Sendable {
 
     static func == (a: Self, b: Self) -> Bool {
         a.syslog == b.syslog && a.api == b.api && a.database == b.database && a.log == b.log
-            && a.detection == b.detection && a.analysis == b.analysis && a.shutdown == b.shutdown
+            && a.detection == b.detection && a.analysis == b.analysis && a.history == b.history
+            && a.shutdown == b.shutdown
     }
 }
 

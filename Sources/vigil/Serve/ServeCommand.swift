@@ -3,6 +3,7 @@ import Analyze
 import ArgumentParser
 import Detect
 import Foundation
+import History
 import Ingest
 import Logging
 import Metrics
@@ -164,7 +165,12 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("analysis", metadata: ["analyzer": "\(analyzer.usesClaude ? "claude" : "offline")", "model": "\(analyzer.model)"])
         let writer = AlertWriter(
             store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds, analysis: analysis, logger: logger)
-        let detection = LiveDetection(shards: shardSet, writer: writer, configuration: detectionConfiguration)
+        let history = HistoryRecorder(
+            configuration: .init(
+                tickSeconds: detectionConfiguration.tickSeconds, windowSeconds: detectionConfiguration.windowSeconds,
+                retentionSeconds: config.history.retention),
+            source: shardSet, store: store, logger: logger)
+        let detection = LiveDetection(shards: shardSet, writer: writer, configuration: detectionConfiguration, history: history)
         let readiness = Readiness()
 
         let api = HTTPAPI.application(
@@ -174,7 +180,11 @@ struct ServeCommand: AsyncParsableCommand {
             dependencies: .init(
                 receiver: receiver, store: store, metrics: VigilMetrics(registry: registry, receiver: receiver),
                 detection: detection, readiness: readiness,
-                windowSeconds: detectionConfiguration.windowSeconds, tickSeconds: detectionConfiguration.tickSeconds),
+                windowSeconds: detectionConfiguration.windowSeconds, tickSeconds: detectionConfiguration.tickSeconds,
+                history: history,
+                thresholds: .init(
+                    errorSpikeFactor: detectionConfiguration.errorSpikeMultiplier, errorSpikeFloor: detectionConfiguration.errorSpikeFloor,
+                    volumeSpikeFactor: detectionConfiguration.volumeSpikeMultiplier)),
             logger: logger,
             onServerRunning: { port in
                 logger.info("serving HTTP", metadata: ["address": "\(httpAddress.host):\(port)", "auth": "\(config.api.token.isEmpty ? "none" : "bearer")"])
@@ -185,6 +195,7 @@ struct ServeCommand: AsyncParsableCommand {
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: AnalysisService(queue: analysis, grace: timeout / 4)),
+                .init(service: HistoryService(recorder: history)),
                 .init(service: DetectionService(detection: detection, writer: writer, baselines: baselines)),
                 .init(service: ReceiverService(receiver: receiver, tap: tapWriter, logger: logger)),
                 .init(service: api),
