@@ -141,7 +141,20 @@ enum TokenMasking {
                         while j < end, bytes[j] != UInt8(ascii: "\"") { j += 1 }
                         if j < end { j += 1 }
                     } else {
-                        while j < end, classes[Int(bytes[j])] & valueEnd == 0 { j += 1 }
+                        // Up to the delimiter, brackets opened inside the value included
+                        // (`ws=WorkSource{10113},` and `ws=null,` have one shape).
+                        var depth = 0
+                        while j < end {
+                            let v = bytes[j]
+                            if v == UInt8(ascii: "{") || v == UInt8(ascii: "(") || v == UInt8(ascii: "[") {
+                                depth += 1
+                            } else if depth > 0, v == UInt8(ascii: "}") || v == UInt8(ascii: ")") || v == UInt8(ascii: "]") {
+                                depth -= 1
+                            } else if classes[Int(v)] & valueEnd != 0 {
+                                break
+                            }
+                            j += 1
+                        }
                     }
                     sink.appendVariable()
                     variables += 1

@@ -250,6 +250,11 @@ public struct TemplateMiner: Sendable {
                 if identity == scratch[position].identity || (scratch[position].isVariable && !key.contains(position)) { equal += 1 }
             }
             if keyIsVariable && equal < Self.anchorsForKeyFold { continue }
+            // One differing word is the sibling case: whether that word is a value or names
+            // the kind of message (`client SPP` / `client WindowsUpdateAgent`, `destroy` /
+            // `spawn`) is decided by how many values it takes (`foldSiblings`), not by
+            // similarity — a merge here could never be undone.
+            if constants - equal == 1 { continue }
             let score = constants == 0 ? 1 : Double(equal) / Double(constants)
             if score > bestScore || (score == bestScore && best != nil && state.id < bestID) || (score == bestScore && best == nil) {
                 best = slot
