@@ -192,12 +192,20 @@ public struct TemplateMiner: Sendable {
         return (states[Int(slot)].id, slot == created)
     }
 
-    /// Where a message's key words are: its first tokens — or, when the line still has a header
-    /// (it starts with two variable tokens, a date and a time), the tokens after the header's end
-    /// (the first token ending in `:` among the first eight, else the leading variables).
+    /// Where a message's key words are: its first tokens — after a leading bracketed context
+    /// (`[instance: <*>]`), or, when the line still has a header (it starts with two variable
+    /// tokens, a date and a time), after the header's end (the first token ending in `:` among
+    /// the first eight, else the leading variables).
     static func keyRange(of tokens: [MaskedToken], in text: UnsafeRawBufferPointer, length: Int) -> Range<Int> {
         var start = 0
-        if tokens.count >= 3, tokens[0].isVariable, tokens[1].isVariable {
+        if tokens.count >= 2, text[Int(tokens[0].start)] == UInt8(ascii: "[") {
+            // A leading bracketed context (`[instance: <uuid>]`, `[client 10.0.0.1]`) says what
+            // the message is about, not what kind of message it is.
+            for position in 0..<min(4, tokens.count - 1) where text[Int(tokens[position].end) - 1] == UInt8(ascii: "]") {
+                start = position + 1
+                break
+            }
+        } else if tokens.count >= 3, tokens[0].isVariable, tokens[1].isVariable {
             start = 2
             while start < tokens.count, tokens[start].isVariable { start += 1 }
             for position in 2..<min(8, tokens.count) where text[Int(tokens[position].end) - 1] == UInt8(ascii: ":") {
