@@ -76,20 +76,34 @@ public struct TemplateTracker: Sendable {
     public mutating func record(
         service: UnsafeRawBufferPointer, hash: UInt64, message: UnsafeRawBufferPointer, severity: Int, atSeconds seconds: Int64
     ) {
-        if let name = services[hash]?.name {
-            guard name.utf8.elementsEqual(service) else {
-                collisions += 1
-                return
-            }
+        let index: Dictionary<UInt64, ServiceTemplates>.Index
+        if let found = services.index(forKey: hash) {
+            index = found
         } else {
             services[hash] = ServiceTemplates(
                 name: String(decoding: service, as: UTF8.self), miner: TemplateMiner(configuration: minerConfiguration))
+            index = services.index(forKey: hash)!
         }
-        // Modified in place (no copy of the service's dictionaries).
-        let (added, evicted) = services[hash]!.record(
-            message: message, severity: severity, seconds: seconds, configuration: configuration)
+        // Passed inout: the service's state is modified in place. Reading it through the
+        // dictionary's getter (even one field) would copy the whole value, retaining every array
+        // and dictionary inside it — per message.
+        guard let (added, evicted) = Self.record(
+            into: &services.values[index], service: service, message: message, severity: severity, seconds: seconds,
+            configuration: configuration)
+        else {
+            collisions += 1
+            return
+        }
         templateCount += added
         evictedCount += evicted
+    }
+
+    private static func record(
+        into templates: inout ServiceTemplates, service: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer, severity: Int,
+        seconds: Int64, configuration: Configuration
+    ) -> (added: Int, evicted: Int)? {
+        guard templates.name.utf8.elementsEqual(service) else { return nil }
+        return templates.record(message: message, severity: severity, seconds: seconds, configuration: configuration)
     }
 
     /// Convenience for a service name as a `String` (replays, tests).
@@ -249,26 +263,28 @@ extension TemplateTracker.ServiceTemplates {
         let tick = Detector.floorDiv(seconds, configuration.tickSeconds)
         let evictedBefore = miner.evictedCount
         let (id, isNew) = miner.add(message)
-        var added = 0
-        let index: Dictionary<TemplateID, TemplateTracker.Entry>.Index
-        if let found = entries.index(forKey: id) {
-            index = found
-            // Back after a long silence: novel again.
-            if seconds - entries.values[index].lastSeen >= configuration.rediscoverySeconds {
-                entries.values[index].novelSince = seconds
-            }
-        } else {
-            entries[id] = TemplateTracker.Entry(
-                firstSeen: seconds, lastSeen: seconds, novelSince: isNew ? seconds : nil,
-                counts: TickCounts(bucketCount: configuration.bucketsPerWindow, tick: tick),
-                example: String(decoding: message, as: UTF8.self), severity: severity)
-            index = entries.index(forKey: id)!
-            added = 1
+        if let index = entries.index(forKey: id) {
+            // In place (inout), not through the getter: no copy of the entry per message.
+            Self.count(&entries.values[index], severity: severity, seconds: seconds, tick: tick, configuration: configuration)
+            return (0, miner.evictedCount - evictedBefore)
         }
-        entries.values[index].lastSeen = max(entries.values[index].lastSeen, seconds)
-        entries.values[index].severity = min(entries.values[index].severity, severity)
-        entries.values[index].counts.add(at: tick)
-        return (added, miner.evictedCount - evictedBefore)
+        var entry = TemplateTracker.Entry(
+            firstSeen: seconds, lastSeen: seconds, novelSince: isNew ? seconds : nil,
+            counts: TickCounts(bucketCount: configuration.bucketsPerWindow, tick: tick),
+            example: String(decoding: message, as: UTF8.self), severity: severity)
+        Self.count(&entry, severity: severity, seconds: seconds, tick: tick, configuration: configuration)
+        entries[id] = entry
+        return (1, miner.evictedCount - evictedBefore)
+    }
+
+    private static func count(
+        _ entry: inout TemplateTracker.Entry, severity: Int, seconds: Int64, tick: Int64, configuration: TemplateTracker.Configuration
+    ) {
+        // Back after a long silence: novel again.
+        if seconds - entry.lastSeen >= configuration.rediscoverySeconds { entry.novelSince = seconds }
+        entry.lastSeen = max(entry.lastSeen, seconds)
+        entry.severity = min(entry.severity, severity)
+        entry.counts.add(at: tick)
     }
 
     func sample(id: TemplateID, entry: TemplateTracker.Entry, count: Int) -> TemplateSample {
