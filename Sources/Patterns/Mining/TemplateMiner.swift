@@ -62,8 +62,11 @@ public struct TemplateMiner: Sendable {
     private var slotByID: [TemplateID: Int32] = [:]
     /// Folded-in template id → the id that absorbed it.
     private var aliasOf: [TemplateID: TemplateID] = [:]
-    /// Shape hash → the template that took it (checked against the slot's id: slots get reused).
-    private var shapes: [UInt64: ShapeEntry] = [:]
+    /// Shape hash → the template that took it: its slot and the slot's generation (slots get
+    /// reused; a shape that pointed at a released slot is stale). The one lookup of a known shape.
+    private var shapes = HashIndex(minimumCapacity: 256)
+    /// Per slot, bumped whenever the slot is released.
+    private var generations: [UInt32] = []
     /// Skeleton hash (constant tokens only) → the template that took it first.
     private var skeletons: [UInt64: ShapeEntry] = [:]
     /// Live slots by token count.
@@ -156,19 +159,31 @@ public struct TemplateMiner: Sendable {
 
     /// Assigns one message's text to a template; `isNew` when this call created it.
     public mutating func add(_ text: UnsafeRawBufferPointer) -> (id: TemplateID, isNew: Bool) {
-        clock &+= 1
         Tokenizer.tokenize(text, into: &scratch, limit: configuration.maximumTokens)
+        return assign(text)
+    }
+
+    /// `add(_:)` with a cache of masked tokens (shared by all the miners of one owner): the same
+    /// result, faster for words seen before. The receive path's shards mine this way.
+    public mutating func add(_ text: UnsafeRawBufferPointer, cache: inout TokenCache) -> (id: TemplateID, isNew: Bool) {
+        Tokenizer.tokenize(text, into: &scratch, limit: configuration.maximumTokens, cache: &cache)
+        return assign(text)
+    }
+
+    /// Assigns the message whose tokens are in `scratch`.
+    private mutating func assign(_ text: UnsafeRawBufferPointer) -> (id: TemplateID, isNew: Bool) {
+        clock &+= 1
         var hash = ByteHash()
         hash.add(word: UInt64(scratch.count))
         for token in scratch { hash.add(word: token.identity) }
         let shape = hash.value
 
-        if let entry = shapes[shape] {
-            let slot = Int(entry.slot)
-            if states[slot].isLive, states[slot].id == entry.id {
+        if let packed = shapes[shape] {
+            let slot = Int(UInt32(truncatingIfNeeded: packed))
+            if states[slot].isLive, generations[slot] == UInt32(truncatingIfNeeded: packed >> 32) {
                 states[slot].count += 1
                 states[slot].lastSeen = clock
-                return (entry.id, false)
+                return (states[slot].id, false)
             }
         }
         keyRange = Self.keyRange(of: scratch, in: text, length: configuration.exactPrefix)
@@ -362,10 +377,10 @@ public struct TemplateMiner: Sendable {
     }
 
     private mutating func remember(_ shape: UInt64, _ skeleton: UInt64, _ slot: Int32) {
-        if shapes.count >= configuration.maximumShapes { shapes.removeAll(keepingCapacity: true) }
+        if shapes.count >= configuration.maximumShapes { shapes.removeAll() }
         if skeletons.count >= configuration.maximumShapes { skeletons.removeAll(keepingCapacity: true) }
         let entry = ShapeEntry(slot: slot, id: states[Int(slot)].id)
-        shapes[shape] = entry
+        shapes.set(shape, UInt64(UInt32(bitPattern: slot)) | UInt64(generations[Int(slot)]) << 32)
         if skeleton != 0, skeletons[skeleton] == nil { skeletons[skeleton] = entry }
     }
 
@@ -398,6 +413,7 @@ public struct TemplateMiner: Sendable {
         } else {
             slot = Int32(states.count)
             states.append(state)
+            generations.append(0)
         }
         slotByID[state.id] = slot
         for alias in state.aliases where alias != state.id && slotByID[alias] == nil { aliasOf[alias] = state.id }
@@ -425,6 +441,7 @@ public struct TemplateMiner: Sendable {
         slotByID[state.id] = nil
         byLength[state.tokens.count].removeAll { $0 == slot }
         states[Int(slot)].isLive = false
+        generations[Int(slot)] &+= 1
         states[Int(slot)].tokens = []
         states[Int(slot)].tokenTexts = []
         states[Int(slot)].aliases = []
