@@ -25,7 +25,7 @@ public struct TokenCache: Sendable {
         case keyPrefix = 2
     }
 
-    private struct Slot: Sendable {
+    struct Slot: Sendable {
         var key: UInt64 = 0
         var identity: UInt64 = 0
         var length: UInt8 = 0
@@ -41,30 +41,37 @@ public struct TokenCache: Sendable {
         bytes = Array(repeating: 0, count: Self.slotCount * Self.maximumLength)
     }
 
-    /// The cached identity of `token` (whose key is `key`), if it is there.
-    func identity(of token: UnsafeRawBufferPointer, key: UInt64, kind: Kind) -> UInt64? {
-        let index = Int(truncatingIfNeeded: key) & (Self.slotCount - 1)
-        return slots.withUnsafeBufferPointer { slots in
+    /// Pointers to the slots and their bytes, for one message's lookups and insertions (one
+    /// uniqueness check per message instead of one per token).
+    struct Storage {
+        let slots: UnsafeMutablePointer<Slot>
+        let bytes: UnsafeMutableRawPointer
+
+        /// The cached identity of `token` (whose key is `key`), if it is there.
+        @inline(__always)
+        func identity(of token: UnsafeRawBufferPointer, key: UInt64, kind: Kind) -> UInt64? {
+            let index = Int(truncatingIfNeeded: key) & (TokenCache.slotCount - 1)
             let slot = slots[index]
             guard slot.key == key, Int(slot.length) == token.count, slot.kind == kind.rawValue, token.count > 0 else { return nil }
-            return bytes.withUnsafeBytes { stored in
-                memoryEquals(stored.baseAddress! + index * Self.maximumLength, token.baseAddress!, token.count)
-                    ? slot.identity : nil
+            return ByteComparison.equal(bytes + index * TokenCache.maximumLength, token.baseAddress!, count: token.count)
+                ? slot.identity : nil
+        }
+
+        @inline(__always)
+        func insert(_ token: UnsafeRawBufferPointer, key: UInt64, kind: Kind, identity: UInt64) {
+            guard token.count > 0, token.count <= TokenCache.maximumLength else { return }
+            let index = Int(truncatingIfNeeded: key) & (TokenCache.slotCount - 1)
+            slots[index] = Slot(key: key, identity: identity, length: UInt8(token.count), kind: kind.rawValue)
+            (bytes + index * TokenCache.maximumLength).copyMemory(from: token.baseAddress!, byteCount: token.count)
+        }
+    }
+
+    mutating func withStorage<Result>(_ body: (Storage) -> Result) -> Result {
+        slots.withUnsafeMutableBufferPointer { slots in
+            bytes.withUnsafeMutableBytes { bytes in
+                body(Storage(slots: slots.baseAddress!, bytes: bytes.baseAddress!))
             }
         }
-    }
-
-    mutating func insert(_ token: UnsafeRawBufferPointer, key: UInt64, kind: Kind, identity: UInt64) {
-        guard token.count > 0, token.count <= Self.maximumLength else { return }
-        let index = Int(truncatingIfNeeded: key) & (Self.slotCount - 1)
-        slots[index] = Slot(key: key, identity: identity, length: UInt8(token.count), kind: kind.rawValue)
-        bytes.withUnsafeMutableBytes { stored in
-            (stored.baseAddress! + index * Self.maximumLength).copyMemory(from: token.baseAddress!, byteCount: token.count)
-        }
-    }
-
-    private func memoryEquals(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
-        ByteComparison.equal(a, b, count: count)
     }
 }
 
@@ -77,72 +84,92 @@ extension Tokenizer {
     /// control bytes) and no `"` is skipped whole, folded into the key with one multiply. A token
     /// with a quote goes the slow way (`tokenEnd`, the quoted `key="a b"` rule) and is not cached.
     static func tokenize(
-        _ bytes: UnsafeRawBufferPointer, into tokens: inout [MaskedToken], limit: Int, cache: inout TokenCache
+        _ bytes: UnsafeRawBufferPointer, into tokens: inout [MaskedToken], limit: Int, cache: inout TokenCache,
+        buffer: inout [MaskedToken]
     ) {
-        tokens.removeAll(keepingCapacity: true)
-        guard let base = bytes.baseAddress else { return }
-        TokenMasking.classes.withUnsafeBufferPointer { classes in
-            var i = 0
-            let end = bytes.count
-            while i < end {
-                while i < end, classes[Int(bytes[i])] & TokenMasking.space != 0 { i += 1 }
-                guard i < end else { break }
-                if tokens.count == limit - 1 {
-                    var last = end
-                    while last > i, classes[Int(bytes[last - 1])] & TokenMasking.space != 0 { last -= 1 }
-                    tokens.append(MaskedToken(start: Int32(i), end: Int32(last), identity: ByteHash.variable))
-                    return
+        if buffer.count < limit { buffer = Array(repeating: MaskedToken(start: 0, end: 0, identity: 0), count: limit) }
+        let count = buffer.withUnsafeMutableBufferPointer { out in
+            cache.withStorage { storage in
+                TokenMasking.classes.withUnsafeBufferPointer { classes in
+                    tokenize(bytes, into: out, limit: limit, cache: storage, classes: classes)
                 }
-                // Find the token's end and its cache key in one pass.
-                var j = i
-                var key: UInt64 = 0x9E37_79B9_7F4A_7C15
-                var quoted = false
-                while j + 8 <= end {
-                    let word = base.loadUnaligned(fromByteOffset: j, as: UInt64.self)
-                    if Self.hasControlOrQuote(word) { break }
-                    key = ByteHash.mix(key ^ word)
-                    j += 8
-                }
-                while j < end {
-                    let c = bytes[j]
-                    if classes[Int(c)] & TokenMasking.space != 0 { break }
-                    if c == UInt8(ascii: "\"") { quoted = true }
-                    key = (key &<< 7 | key &>> 57) ^ UInt64(c)
-                    j += 1
-                }
-                var identity: UInt64
-                if quoted {
-                    j = tokenEnd(bytes, from: i, classes: classes)
-                    identity = maskedIdentity(bytes, from: i, to: j, classes: classes)
-                } else {
-                    let token = UnsafeRawBufferPointer(rebasing: bytes[i..<j])
-                    key = ByteHash.mix(key ^ UInt64(j - i))
-                    if let cached = cache.identity(of: token, key: key, kind: .token) {
-                        identity = cached
-                    } else if let prefix = keyPrefix(bytes, from: i, to: j, classes: classes) {
-                        // `trace=7f3a…`, `seq=81234`: the value never repeats, the key does.
-                        let part = UnsafeRawBufferPointer(rebasing: bytes[i..<prefix])
-                        let prefixKey = ByteHash.mix(Self.rawKey(part) ^ UInt64(prefix - i) ^ 0x5EED)
-                        if let cached = cache.identity(of: part, key: prefixKey, kind: .keyPrefix) {
-                            identity = cached
-                        } else {
-                            identity = maskedIdentity(bytes, from: i, to: j, classes: classes)
-                            cache.insert(part, key: prefixKey, kind: .keyPrefix, identity: identity)
-                        }
-                    } else {
-                        identity = maskedIdentity(bytes, from: i, to: j, classes: classes)
-                        cache.insert(token, key: key, kind: .token, identity: identity)
-                    }
-                }
-                if identity != ByteHash.variable, let previous = tokens.last, previous.isVariable,
-                    TokenMasking.isUnit(bytes, from: i, to: j, classes: classes)
-                {
-                    identity = ByteHash.variable  // `5 ms`, `(18.4 KB)`: the unit goes with its value
-                }
-                tokens.append(MaskedToken(start: Int32(i), end: Int32(j), identity: identity))
-                i = j
             }
         }
+        tokens.removeAll(keepingCapacity: true)
+        tokens.append(contentsOf: buffer[..<count])
+    }
+
+    /// The loop of `tokenize(_:into:limit:cache:buffer:)`, on raw pointers; returns the count.
+    private static func tokenize(
+        _ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<MaskedToken>, limit: Int,
+        cache: TokenCache.Storage, classes: UnsafeBufferPointer<UInt8>
+    ) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        var count = 0
+        var previousIsVariable = false
+        var i = 0
+        let end = bytes.count
+        while i < end {
+            while i < end, classes[Int(bytes[i])] & TokenMasking.space != 0 { i += 1 }
+            guard i < end else { break }
+            if count == limit - 1 {
+                var last = end
+                while last > i, classes[Int(bytes[last - 1])] & TokenMasking.space != 0 { last -= 1 }
+                out[count] = MaskedToken(start: Int32(i), end: Int32(last), identity: ByteHash.variable)
+                return count + 1
+            }
+            // Find the token's end and its cache key in one pass.
+            var j = i
+            var key: UInt64 = 0x9E37_79B9_7F4A_7C15
+            var quoted = false
+            while j + 8 <= end {
+                let word = base.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+                if Self.hasControlOrQuote(word) { break }
+                key = ByteHash.mix(key ^ word)
+                j += 8
+            }
+            while j < end {
+                let c = bytes[j]
+                if classes[Int(c)] & TokenMasking.space != 0 { break }
+                if c == UInt8(ascii: "\"") { quoted = true }
+                key = (key &<< 7 | key &>> 57) ^ UInt64(c)
+                j += 1
+            }
+            var identity: UInt64
+            if quoted {
+                j = tokenEnd(bytes, from: i, classes: classes)
+                identity = maskedIdentity(bytes, from: i, to: j, classes: classes)
+            } else {
+                let token = UnsafeRawBufferPointer(rebasing: bytes[i..<j])
+                key = ByteHash.mix(key ^ UInt64(j - i))
+                if let cached = cache.identity(of: token, key: key, kind: .token) {
+                    identity = cached
+                } else if isPlainNumber(token) {
+                    identity = ByteHash.variable  // `8080`, `0.25`, `10.0.0.1`: one word with digits, never cached
+                } else if let prefix = keyPrefix(bytes, from: i, to: j, classes: classes) {
+                    // `trace=7f3a…`, `seq=81234`: the value never repeats, the key does.
+                    let part = UnsafeRawBufferPointer(rebasing: bytes[i..<prefix])
+                    let prefixKey = ByteHash.mix(Self.rawKey(part) ^ UInt64(prefix - i) ^ 0x5EED)
+                    if let cached = cache.identity(of: part, key: prefixKey, kind: .keyPrefix) {
+                        identity = cached
+                    } else {
+                        identity = maskedIdentity(bytes, from: i, to: j, classes: classes)
+                        cache.insert(part, key: prefixKey, kind: .keyPrefix, identity: identity)
+                    }
+                } else {
+                    identity = maskedIdentity(bytes, from: i, to: j, classes: classes)
+                    cache.insert(token, key: key, kind: .token, identity: identity)
+                }
+            }
+            if identity != ByteHash.variable, previousIsVariable, TokenMasking.isUnit(bytes, from: i, to: j, classes: classes) {
+                identity = ByteHash.variable  // `5 ms`, `(18.4 KB)`: the unit goes with its value
+            }
+            out[count] = MaskedToken(start: Int32(i), end: Int32(j), identity: identity)
+            count += 1
+            previousIsVariable = identity == ByteHash.variable
+            i = j
+        }
+        return count
     }
 
     /// For a `key=value` token whose value runs to the token's end — non-empty, with no
@@ -164,6 +191,21 @@ extension Tokenizer {
             }
         }
         return k + 1
+    }
+
+    /// Digits and dots only, at least one digit: a single word with a digit and no letters, which
+    /// masking makes a variable (no path, no identifier, no key=value can start that way).
+    @inline(__always)
+    static func isPlainNumber(_ token: UnsafeRawBufferPointer) -> Bool {
+        var digit = false
+        for c in token {
+            if c &- UInt8(ascii: "0") < 10 {
+                digit = true
+            } else if c != UInt8(ascii: ".") {
+                return false
+            }
+        }
+        return digit
     }
 
     /// A cache key for raw bytes (not an identity: never persisted).

@@ -75,6 +75,8 @@ public struct TemplateMiner: Sendable {
     private var liveCount = 0
     /// Reused for every message.
     private var scratch: [MaskedToken] = []
+    /// The cached tokenizer's output buffer (`maximumTokens` long once used).
+    private var tokenBuffer: [MaskedToken] = []
     /// The current message's key words: `exactPrefix` tokens after its header, if any.
     private var keyRange: Range<Int> = 0..<0
 
@@ -166,7 +168,7 @@ public struct TemplateMiner: Sendable {
     /// `add(_:)` with a cache of masked tokens (shared by all the miners of one owner): the same
     /// result, faster for words seen before. The receive path's shards mine this way.
     public mutating func add(_ text: UnsafeRawBufferPointer, cache: inout TokenCache) -> (id: TemplateID, isNew: Bool) {
-        Tokenizer.tokenize(text, into: &scratch, limit: configuration.maximumTokens, cache: &cache)
+        Tokenizer.tokenize(text, into: &scratch, limit: configuration.maximumTokens, cache: &cache, buffer: &tokenBuffer)
         return assign(text)
     }
 
