@@ -122,13 +122,26 @@ extension Tokenizer {
             var j = i
             var key: UInt64 = 0x9E37_79B9_7F4A_7C15
             var quoted = false
+            var ended = false
             while j + 8 <= end {
                 let word = base.loadUnaligned(fromByteOffset: j, as: UInt64.self)
-                if Self.hasControlOrQuote(word) { break }
-                key = ByteHash.mix(key ^ word)
-                j += 8
+                let flags = Self.controlOrQuoteFlags(word)
+                if flags == 0 {
+                    key = ByteHash.mix(key ^ word)
+                    j += 8
+                    continue
+                }
+                // The lowest flagged byte is exact (borrows only spoil bytes above a true one):
+                // when it is whitespace, the token ends there, its last bytes already in `word`.
+                let k = flags.trailingZeroBitCount >> 3
+                if classes[Int(UInt8(truncatingIfNeeded: word >> UInt64(8 * k)))] & TokenMasking.space != 0 {
+                    if k > 0 { key = ByteHash.mix(key ^ (word & ((1 &<< UInt64(8 * k)) &- 1)) ^ UInt64(k)) }
+                    j += k
+                    ended = true
+                }
+                break  // else a quote or another control byte: byte by byte from here
             }
-            while j < end {
+            while !ended, j < end {
                 let c = bytes[j]
                 if classes[Int(c)] & TokenMasking.space != 0 { break }
                 if c == UInt8(ascii: "\"") { quoted = true }
@@ -227,12 +240,19 @@ extension Tokenizer {
     /// Whether any of the eight bytes is ≤ 0x20 (whitespace and other control bytes) or `"`.
     @inline(__always)
     static func hasControlOrQuote(_ word: UInt64) -> Bool {
+        controlOrQuoteFlags(word) != 0
+    }
+
+    /// The high bit of each byte of `word` (little-endian: the first byte lowest) that is ≤ 0x20
+    /// or `"` — exact for the lowest flagged byte; bytes above it may be flagged falsely.
+    @inline(__always)
+    static func controlOrQuoteFlags(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         // Bytes below 0x21 (high bit clear): the classic "has less than n" test.
         let low = (word &- ones &* 0x21) & ~word & highs
         let quotes = word ^ (ones &* 0x22)
         let quote = (quotes &- ones) & ~quotes & highs
-        return (low | quote) != 0
+        return low | quote
     }
 }
