@@ -18,18 +18,18 @@ struct APIFixture {
     let readiness = Readiness()
     let detection: FixedDetectionState
 
-    init(baselines: [Baseline] = []) async throws {
+    init(baselines: [Baseline] = [], allow: [String] = []) async throws {
         receiver = try Receiver(
-            configuration: .init(udp: [], tcp: []),
+            configuration: .init(udp: [], tcp: [], allow: try SourceAllowlist(parsing: allow)),
             shards: ShardSet(configuration: .init(shardCount: 2)), logger: Logger(label: "test"))
         store = try await DatabaseURL.sqlite(.memory).openStore()
         metrics = VigilMetrics(registry: PrometheusCollectorRegistry(), receiver: receiver)
         detection = FixedDetectionState(baselines: baselines)
     }
 
-    func application(token: String? = nil, maxBodyBytes: Int = 10 << 20) -> some ApplicationProtocol {
+    func application(token: String? = nil, maxBodyBytes: Int = 10 << 20, uploadToken: String? = nil) -> some ApplicationProtocol {
         HTTPAPI.application(
-            configuration: .init(host: "127.0.0.1", port: 0, token: token, maxBodyBytes: maxBodyBytes),
+            configuration: .init(host: "127.0.0.1", port: 0, token: token, maxBodyBytes: maxBodyBytes, uploadToken: uploadToken),
             dependencies: .init(
                 receiver: receiver, store: store, metrics: metrics, detection: detection, readiness: readiness,
                 windowSeconds: 300, tickSeconds: 10),
@@ -39,11 +39,11 @@ struct APIFixture {
     /// Runs `body` against the server on a live loopback socket, then (unless `keepOpen`)
     /// stops the receiver and closes the store — also when `body` throws.
     func live(
-        token: String? = nil, maxBodyBytes: Int = 10 << 20, keepOpen: Bool = false,
+        token: String? = nil, maxBodyBytes: Int = 10 << 20, uploadToken: String? = nil, keepOpen: Bool = false,
         _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         do {
-            try await application(token: token, maxBodyBytes: maxBodyBytes).test(.live, body)
+            try await application(token: token, maxBodyBytes: maxBodyBytes, uploadToken: uploadToken).test(.live, body)
         } catch {
             if !keepOpen { await shutDown() }
             throw error
