@@ -154,6 +154,7 @@ let package = Package(
             name: "SecureIngestTests",
             dependencies: [
                 "SecureIngest", "Ingest",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,3 +1,4 @@
+import Logging
 import NIOSSL
 import Testing
 @testable import SecureIngest
@@ -26,5 +27,35 @@ import Testing
         let error = Stack(description: "handshakeFailed(sslError([error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED]))")
         #expect(HandshakeFailure.classify(error, verification: .certificateExpired) == .certificateExpired)
         #expect(HandshakeFailure.classify(error, verification: .unknownCA) == .unknownCA)
+    }
+}
+
+/// A log handler that keeps the messages it is given.
+final class CapturedLog: LogHandler, @unchecked Sendable {
+    // Only touched by the test's own thread (the failure log logs synchronously).
+    var messages: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        messages.append("\(message) \(metadata?["peer"].map { "\($0)" } ?? "")")
+    }
+}
+
+@Suite struct HandshakeFailureLogTests {
+    @Test func refusalsAreLoggedOncePerPeerPerMinute() {
+        let captured = CapturedLog()
+        let log = HandshakeFailureLog(logger: Logger(label: "test") { _ in captured })
+        for second in 0..<59 { log.record(.unknownCA, peerHost: "192.0.2.1", detail: "x", now: 1000 + Int64(second)) }
+        log.record(.timeout, peerHost: "192.0.2.2", detail: "x", now: 1010)
+        #expect(captured.messages.count == 2)
+        log.record(.unknownCA, peerHost: "192.0.2.1", detail: "x", now: 1060)
+        #expect(captured.messages.count == 3)
+        #expect(captured.messages.allSatisfy { $0.hasPrefix("TLS client refused") })
     }
 }

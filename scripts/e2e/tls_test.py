@@ -375,7 +375,8 @@ def test_garbage_handshake_and_slow_loris_beside_a_good_client(tmp_path, pki):
                 time.sleep(0.2)
         tls_records(server, mark, tag, 1000)
         wait_for(lambda: failures(server).get("timeout", 0) - before.get("timeout", 0) >= 1, "the slow-loris timeout", 30)
-        wait_for(lambda: failures(server).get("not_tls", 0) - before.get("not_tls", 0) >= 1, "the garbage refusal")
+        # Random bytes fail the handshake in one of several ways (not_tls, protocol_mismatch…).
+        wait_for(lambda: sum(failures(server).values()) - sum(before.values()) >= 2, "the garbage refusal")
         stop.set()
         t.join(5)
         garbage.close()
