@@ -1,6 +1,7 @@
 import Detect
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Ingest
 import Logging

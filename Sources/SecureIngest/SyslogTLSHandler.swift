@@ -1,6 +1,7 @@
 import Ingest
 import NIOCore
 import NIOSSL
+import NIOTLS
 
 /// The last handler of a TLS connection's pipeline: plaintext after `NIOSSLServerHandler`, fed
 /// to this event loop's ``StreamIntake`` (RFC 6587 framing, parsing, shards — as TCP).

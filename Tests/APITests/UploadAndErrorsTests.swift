@@ -6,19 +6,13 @@ import Testing
 
 /// `POST /upload` (journald's export format), `GET /errors/recent`, and `syslog.allow` on HTTP.
 @Suite struct UploadAndErrorsTests {
-    static let journal: [String: String] = ["Content-Type": "application/vnd.fdo.journal"]
-
-    static func headers(_ fields: [String: String]) -> HTTPFields {
-        var headers = HTTPFields()
-        for (name, value) in fields { headers[HTTPField.Name(name)!] = value }
-        return headers
-    }
+    static let journal: HTTPFields = [.contentType: "application/vnd.fdo.journal"]
 
     @Test func journalEntriesAreCountedAsJournaldWithServiceAndSeverity() async throws {
         let fixture = try await APIFixture()
         try await fixture.live { client in
             try await client.execute(
-                uri: "/upload", method: .post, headers: Self.headers(Self.journal),
+                uri: "/upload", method: .post, headers: Self.journal,
                 body: ByteBuffer(bytes: JournalExportParserTests.export)
             ) { response in
                 #expect(response.status == .accepted, "\(response.body.text)")
@@ -38,18 +32,18 @@ import Testing
         let fixture = try await APIFixture()
         try await fixture.live(token: "api-secret", uploadToken: "up-secret") { client in
             let body = ByteBuffer(string: "MESSAGE=hello\nSYSLOG_IDENTIFIER=app\n\n")
-            try await client.execute(uri: "/upload", method: .post, headers: Self.headers(Self.journal), body: body) { response in
+            try await client.execute(uri: "/upload", method: .post, headers: Self.journal, body: body) { response in
                 #expect(response.status == .unauthorized)
             }
-            try await client.execute(uri: "/upload?token=wrong", method: .post, headers: Self.headers(Self.journal), body: body) { response in
+            try await client.execute(uri: "/upload?token=wrong", method: .post, headers: Self.journal, body: body) { response in
                 #expect(response.status == .unauthorized)
             }
-            try await client.execute(uri: "/upload?token=up-secret", method: .post, headers: Self.headers(Self.journal), body: body) { response in
+            try await client.execute(uri: "/upload?token=up-secret", method: .post, headers: Self.journal, body: body) { response in
                 #expect(response.status == .accepted)
             }
             var bearer = Self.journal
-            bearer["Authorization"] = "Bearer api-secret"
-            try await client.execute(uri: "/upload", method: .post, headers: Self.headers(bearer), body: body) { response in
+            bearer[.authorization] = "Bearer api-secret"
+            try await client.execute(uri: "/upload", method: .post, headers: bearer, body: body) { response in
                 #expect(response.status == .accepted)
             }
             // The upload token opens /upload only.
@@ -62,11 +56,11 @@ import Testing
     @Test func aWrongContentTypeOrAMalformedBodyIsRefusedAndKeptInTheErrorRing() async throws {
         let fixture = try await APIFixture()
         try await fixture.live { client in
-            try await client.execute(uri: "/upload", method: .post, headers: Self.headers(["Content-Type": "text/plain"]),
+            try await client.execute(uri: "/upload", method: .post, headers: [.contentType: "text/plain"],
                                      body: ByteBuffer(string: "MESSAGE=x\n\n")) { response in
                 #expect(response.status == .unsupportedMediaType)
             }
-            try await client.execute(uri: "/upload", method: .post, headers: Self.headers(Self.journal),
+            try await client.execute(uri: "/upload", method: .post, headers: Self.journal,
                                      body: ByteBuffer(string: "MESSAGE=kept\n\nlower=case\n\n")) { response in
                 #expect(response.status == .badRequest)
                 #expect((response.body.json["error"] as? String)?.contains("1 entries accepted") == true, "\(response.body.text)")
@@ -87,7 +81,7 @@ import Testing
             try await client.execute(uri: "/logs/ingest", method: .post, body: jsonBody(readmeBatch)) { response in
                 #expect(response.status == .forbidden)
             }
-            try await client.execute(uri: "/upload", method: .post, headers: Self.headers(Self.journal),
+            try await client.execute(uri: "/upload", method: .post, headers: Self.journal,
                                      body: ByteBuffer(string: "MESSAGE=x\n\n")) { response in
                 #expect(response.status == .forbidden)
             }

@@ -42,8 +42,8 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        messages.append("\(message) \(metadata?["peer"].map { "\($0)" } ?? "")")
+    func log(event: LogEvent) {
+        messages.append("\(event.message) \(event.metadata?["peer"].map { "\($0)" } ?? "")")
     }
 }
 

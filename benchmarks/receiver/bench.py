@@ -437,34 +437,26 @@ def run_test(rx, transport, sender, expected, opt):
         rx.stop()
 
 
-def tcp_once(rx, conns, opt):
-    sender = [os.path.join(opt.bin, "tcp_sender"), "-f", opt.frames, "-p", str(opt.port), "-c", str(conns),
-              "-t", "20"]
-    r = run_test(rx, "tcp", sender, opt.messages, opt)
+def stream_once(rx, transport, conns, opt):
+    """TCP (tcp_sender, PORT) or TLS (tls_sender, PORT+1, the first TLS_MESSAGES frames) over
+    `conns` connections: throughput until the receiver closed every connection, CPU per message."""
+    if transport == "tls":
+        sender = [os.path.join(opt.bin, "tls_sender"), "-f", opt.frames, "-p", str(opt.port + 1), "-c", str(conns),
+                  "-n", str(opt.tls_messages), "-t", "30"]
+        expected = opt.tls_messages
+    else:
+        sender = [os.path.join(opt.bin, "tcp_sender"), "-f", opt.frames, "-p", str(opt.port), "-c", str(conns), "-t", "20"]
+        expected = opt.messages
+    r = run_test(rx, transport, sender, expected, opt)
     n = int(r["sender"]["messages"])
     drain = float(r["sender"]["drain_s"])
     secs = max(r["done_s"], drain) if drain >= 0 else r["done_s"]
     r.update(sent=n, seconds=secs, rate=n / secs, us_per_msg=r["cpu_s"] * 1e6 / max(r["received"], 1),
              ok=r["received"] == n and r["parse_errors"] == 0 and r["dropped"] == 0)
-    log(f"  {rx.name:<9} tcp x{conns}: sent {n} received {r['received']} parse errors {r['parse_errors']} "
+    log(f"  {rx.name:<12} {transport} x{conns}: sent {n} received {r['received']} parse errors {r['parse_errors']} "
         f"in {secs:.3f} s = {r['rate']:,.0f} msgs/s, cpu {r['cpu_s']:.2f} s = {r['us_per_msg']:.2f} us/msg, "
         f"other work {r['others']:.0%}"
         f"{'' if drain >= 0 else ' (connections not closed by the receiver)'}")
-    return r
-
-
-def tls_once(rx, conns, opt):
-    sender = [os.path.join(opt.bin, "tls_sender"), "-f", opt.frames, "-p", str(opt.port + 1), "-c", str(conns),
-              "-n", str(opt.tls_messages), "-t", "30"]
-    r = run_test(rx, "tls", sender, opt.tls_messages, opt)
-    n = int(r["sender"]["messages"])
-    drain = float(r["sender"]["drain_s"])
-    secs = max(r["done_s"], drain) if drain >= 0 else r["done_s"]
-    r.update(sent=n, seconds=secs, rate=n / secs, us_per_msg=r["cpu_s"] * 1e6 / max(r["received"], 1),
-             ok=r["received"] == n and r["parse_errors"] == 0 and r["dropped"] == 0)
-    log(f"  {rx.name:<12} tls x{conns}: sent {n} received {r['received']} parse errors {r['parse_errors']} "
-        f"in {secs:.3f} s = {r['rate']:,.0f} msgs/s, cpu {r['cpu_s']:.2f} s = {r['us_per_msg']:.2f} us/msg, "
-        f"other work {r['others']:.0%}")
     return r
 
 
@@ -676,9 +668,9 @@ def main():
             wait_quiet(opt.quiet_wait)
             try:
                 if kind == "tcp":
-                    raw[rx.name][f"tcp{arg}"].append(tcp_once(rx, arg, opt))
+                    raw[rx.name][f"tcp{arg}"].append(stream_once(rx, "tcp", arg, opt))
                 elif kind == "tls":
-                    raw[rx.name][f"tls{arg}"].append(tls_once(rx, arg, opt))
+                    raw[rx.name][f"tls{arg}"].append(stream_once(rx, "tls", arg, opt))
                 else:
                     raw[rx.name]["udp"].append(udp_once(rx, arg, opt))
             except Exception as e:  # noqa: BLE001 — one failed test must not lose the others

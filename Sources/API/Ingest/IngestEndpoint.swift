@@ -65,10 +65,7 @@ struct IngestEndpoint: Sendable {
     }
 
     private func refuse(_ reason: String, _ message: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
-        metrics.registry.makeCounter(
-            name: "vigil_http_refused_requests_total", labels: [("reason", reason)],
-            help: "POST /logs/ingest requests refused whole: body_too_large, malformed_json, bad_encoding, shards_saturated, not_allowed."
-        ).increment()
+        metrics.countRefusal("vigil_http_refused_requests_total", reason: reason, help: "POST /logs/ingest requests refused whole: body_too_large, malformed_json, bad_encoding, shards_saturated, not_allowed.")
         return JSONResponse.error(message, status: status, headers: headers)
     }
 }

@@ -88,10 +88,7 @@ struct UploadEndpoint: Sendable {
     }
 
     private func refuse(_ reason: String, _ message: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
-        metrics.registry.makeCounter(
-            name: "vigil_upload_refused_requests_total", labels: [("reason", reason)],
-            help: "POST /upload requests refused: not_allowed, bad_content_type, malformed_journal, entry_too_large, unauthorized."
-        ).increment()
+        metrics.countRefusal("vigil_upload_refused_requests_total", reason: reason, help: "POST /upload requests refused: not_allowed, bad_content_type, malformed_journal, entry_too_large, unauthorized.")
         return JSONResponse.error(message, status: status, headers: headers)
     }
 }

@@ -21,6 +21,12 @@ public final class VigilMetrics: Sendable {
         self.receiver = receiver
     }
 
+    /// Counts a request refused whole, by endpoint counter and reason (`vigil_http_refused_requests_total`,
+    /// `vigil_upload_refused_requests_total`).
+    func countRefusal(_ name: String, reason: String, help: String) {
+        registry.makeCounter(name: name, labels: [("reason", reason)], help: help).increment()
+    }
+
     /// The Prometheus text exposition (version 0.0.4) of every metric.
     public func render() -> String {
         copyReceiverMetrics()

@@ -1,4 +1,5 @@
-# Sourced by scripts/e2e/setup.sh (helpers: log, fail, apt_install, apt_update_once, installed;
+# Sourced by scripts/e2e/setup.sh (helpers: log, fail, apt_install, apt_update_once, installed,
+# apt_install_missing_libs;
 # $CACHE, $RSYSLOG_DIR, $RSYSLOG_MODULES, $APT_LOG). What the TLS and journald tests need:
 #   openssl                 certificates for the tests, and `openssl s_client` as a client
 #   rsyslog's TLS drivers   lmnsd_gtls.so (rsyslog-gnutls) and lmnsd_ossl.so (rsyslog-openssl),
@@ -32,16 +33,10 @@ for driver in gnutls:gtls openssl:ossl; do
 done
 
 # Their libraries (libgnutls30, libssl3: usually present; installed when ldd misses them).
-tls_libs="$(for f in "$RSYSLOG_MODULES"/lmnsd_gtls.so "$RSYSLOG_MODULES"/lmnsd_ossl.so; do ldd "$f" 2>/dev/null | awk '/not found/ {print $1}'; done | sort -u)"
-if [ -n "$tls_libs" ]; then
-    pkgs=()
-    for lib in $tls_libs; do
-        stem="${lib%%.so*}"; ver="${lib##*.so.}"; ver="${ver%%.*}"
-        if [[ "$stem" =~ [0-9]$ ]]; then pkgs+=("$stem-$ver"); else pkgs+=("$stem$ver"); fi
-    done
-    log "rsyslog's TLS drivers lack $(echo $tls_libs): installing ${pkgs[*]}"
-    apt_install "${pkgs[@]}"
-fi
+missing_tls_libs() {
+    for f in "$RSYSLOG_MODULES"/lmnsd_gtls.so "$RSYSLOG_MODULES"/lmnsd_ossl.so; do ldd "$f" 2>/dev/null | awk '/not found/ {print $1}'; done | sort -u
+}
+apt_install_missing_libs "rsyslog's TLS drivers" missing_tls_libs
 
 # syslog-ng must have TLS in its network() driver.
 tls_check="$(mktemp -d /tmp/vigil-e2e-syslogng-tls.XXXXXX)"
