@@ -78,7 +78,7 @@ import Testing
         entry.identifier = Array("my service with spaces and a very long name that goes past forty-eight".utf8)
         entry.priority = Array("9".utf8)  // out of range: default
         let frame = String(decoding: entry.syslogFrame(), as: UTF8.self)
-        #expect(frame == "<14>1 - - my_service_with_spaces_and_a_very_long_name_that_g - - -")
+        #expect(frame == "<14>1 - - my_service_with_spaces_and_a_very_long_name_that - - -")
     }
 
     @Test func aLastEntryWithoutTheClosingBlankLineIsDelivered() throws {

@@ -55,7 +55,7 @@ import Testing
 
     @Test func aWrongContentTypeOrAMalformedBodyIsRefusedAndKeptInTheErrorRing() async throws {
         let fixture = try await APIFixture()
-        try await fixture.live { client in
+        try await fixture.live(keepOpen: true) { client in
             try await client.execute(uri: "/upload", method: .post, headers: [.contentType: "text/plain"],
                                      body: ByteBuffer(string: "MESSAGE=x\n\n")) { response in
                 #expect(response.status == .unsupportedMediaType)
@@ -65,6 +65,9 @@ import Testing
                 #expect(response.status == .badRequest)
                 #expect((response.body.json["error"] as? String)?.contains("1 entries accepted") == true, "\(response.body.text)")
             }
+        }
+        // The refused upload's connection is closed (the rest of its body is not read): a new one.
+        try await fixture.live { client in
             try await client.execute(uri: "/errors/recent?limit=5", method: .get) { response in
                 #expect(response.status == .ok)
                 let errors = response.body.json["errors"] as? [[String: Any]] ?? []
