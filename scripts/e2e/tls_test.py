@@ -218,7 +218,7 @@ def syslog_ng_tls(workdir: Path, port: int, pki: PKI, client_cert: tuple[Path, P
     if not SYSLOG_NG:
         pytest.fail("no syslog-ng: run scripts/e2e/setup.sh")
     snippet = (DEPLOY / "syslog-ng" / "vigil-tls.conf").read_text()
-    for needle in ('network("vigil.example.net"', "port(6514)", 'transport("tls")', "reliable(no)"):
+    for needle in ('network("vigil.example.net"', "port(6514)", 'transport("tls") flags(syslog-protocol)', "reliable(no)"):
         assert snippet.count(needle) == 1, needle
     workdir.mkdir(parents=True, exist_ok=True)
     in_port = free_port(socket.AF_INET, socket.SOCK_DGRAM)
