@@ -466,10 +466,10 @@ def tls_report(results):
     if not rows:
         return
     print(f"TLS x4 (RFC 5425, octet counting, {rows[0][1]['sent']:,} messages, median of {len(rows[0][1]['runs'])} runs):")
-    print("| receiver | msgs/s | CPU us/msg | ok |")
-    print("|---|---|---|---|")
+    print("| receiver | msgs/s | CPU us/msg | ok | other |")
+    print("|---|---|---|---|---|")
     for name, r in rows:
-        print(f"| {name} | {fmt_rate(r['rate'])} | {r['us_per_msg']:.2f} | {'yes' if r['ok'] else '!'} |")
+        print(f"| {name} | {fmt_rate(r['rate'])} | {r['us_per_msg']:.2f} | {'yes' if r['ok'] else '!'} | {r['others']:.0%} |")
     vigil = dict(rows).get("vigil")
     if vigil:
         for name, r in rows:
@@ -522,6 +522,8 @@ def fmt_rate(x):
 
 
 def report(results, opt):
+    if all("tls4" in r and not any(k in r for k in ("tcp1", "tcp4", "udp")) for r in results.values()):
+        return  # a TLS-only run: tls_report has it all
     ref = opt.ref_rate
     head = (f"{'receiver':<10} {'UDP rcvbuf':>10} | {'TCP x1 msgs/s':>13} {'us/msg':>6} | {'TCP x4 msgs/s':>13} "
             f"{'us/msg':>6} | {'UDP max lossless':>16} | {f'UDP {ref // 1000}k loss':>13} {'us/msg':>6} | {'other':>5}")
