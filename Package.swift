@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -49,6 +50,20 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: ["Syslog", "Detect", "CVigilSockets", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Syslog over TLS (RFC 5425) on SwiftNIO + swift-nio-ssl: client certificates, name checks,
+        // certificate reload. Decrypted bytes go to Ingest's StreamIntake (the TCP path from framing on).
+        .target(
+            name: "SecureIngest",
+            dependencies: [
+                "Ingest",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
         // Root-cause analysis off the hot path: a bounded queue, the Claude Messages API client, and
         // the deterministic offline analyzer it falls back to. Results go to the store.
@@ -92,8 +107,10 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Syslog", "Ingest", "Detect", "Store", "History", "Dashboard", "CVigilZlib",
+                "Syslog", "Ingest", "SecureIngest", "Detect", "Store", "History", "Dashboard", "CVigilZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -106,6 +123,7 @@ let package = Package(
                 "Detect",
                 "Store",
                 "Ingest",
+                "SecureIngest",
                 "Analyze",
                 "History",
                 "API",
@@ -114,6 +132,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // Shared by the in-memory benchmarks: read a corpus, time a body.
@@ -169,6 +188,16 @@ let package = Package(
             dependencies: [
                 "History", "Store", "Detect",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SecureIngestTests",
+            dependencies: [
+                "SecureIngest", "Ingest",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(

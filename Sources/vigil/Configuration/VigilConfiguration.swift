@@ -24,12 +24,29 @@ struct VigilConfiguration: Equatable, Sendable {
         var timezone = ""
         /// Empty: no tap.
         var tap = ""
+        /// Syslog over TLS (RFC 5425) addresses; empty: off. Needs `tlsCert` and `tlsKey`.
+        var tls: [String] = []
+        var tlsCert = ""
+        var tlsKey = ""
+        /// Non-empty: mutual TLS, client certificates must chain to this CA.
+        var tlsClientCA = ""
+        /// Client certificate names (CN or DNS SAN, `*.domain` wildcards) allowed; empty: any.
+        var tlsAllowedNames: [String] = []
+        /// Sender networks allowed on every transport; empty: everyone.
+        var allow: [String] = []
+        /// Rejected messages kept per receive thread for `GET /errors/recent`.
+        var errorRing = 1000
     }
 
     struct API: Equatable, Sendable {
         var address = "127.0.0.1:8000"
         var token = ""
         var maxBodyBytes = 10 << 20
+        /// HTTPS for the API when both are set.
+        var tlsCert = ""
+        var tlsKey = ""
+        /// `POST /upload` accepts it as `?token=` (systemd-journal-upload sends no bearer token).
+        var uploadToken = ""
     }
 
     struct Log: Equatable, Sendable {

@@ -8,6 +8,7 @@ import Ingest
 import Logging
 import Metrics
 import Prometheus
+import SecureIngest
 import ServiceLifecycle
 import Store
 import Syslog
@@ -69,6 +70,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Append every received message to FILE as a JSON line (syslog.tap).")
     var tap: String?
 
+    @OptionGroup var secure: SecureIntakeOptions
+
     func validate() throws {
         do {
             _ = try resolved()
@@ -98,6 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
         try flag("--idle-timeout", "syslog.idle_timeout", idleTimeout.map { .integer(Int64($0)) })
         try flag("--timezone", "syslog.timezone", timezone.map { .string($0) })
         try flag("--tap", "syslog.tap", tap.map { .string($0) })
+        try secure.apply(to: &configuration)
         try configuration.validate()
         return configuration
     }
@@ -140,10 +144,17 @@ struct ServeCommand: AsyncParsableCommand {
                     tcpThreads: config.syslog.tcpThreads == 0 ? cores : config.syslog.tcpThreads,
                     maxMessageSize: config.syslog.maxMessageSize, receiveBufferBytes: config.syslog.receiveBuffer,
                     maxTCPConnections: config.syslog.maxConnections, tcpIdleTimeoutSeconds: config.syslog.idleTimeout,
-                    parser: parser),
+                    parser: parser, allow: try SourceAllowlist(parsing: config.syslog.allow), errorRingCapacity: config.syslog.errorRing),
                 shards: shardSet, logger: logger)
         } catch {
             logger.critical("cannot start the receiver", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+        let tls: TLSSyslogServer?
+        do {
+            tls = try await config.startTLSIntake(receiver: receiver, threads: config.syslog.tcpThreads == 0 ? cores : config.syslog.tcpThreads, logger: logger)
+        } catch {
+            logger.critical("cannot start syslog over TLS", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
         // The database is opened before anything is received: a wrong URL or an unreachable
@@ -176,7 +187,7 @@ struct ServeCommand: AsyncParsableCommand {
         let api = HTTPAPI.application(
             configuration: .init(
                 host: httpAddress.host, port: Int(httpAddress.port),
-                token: config.api.token, maxBodyBytes: config.api.maxBodyBytes),
+                token: config.api.token, maxBodyBytes: config.api.maxBodyBytes, uploadToken: config.api.uploadToken),
             dependencies: .init(
                 receiver: receiver, store: store, metrics: VigilMetrics(registry: registry, receiver: receiver),
                 detection: detection, readiness: readiness,
@@ -185,9 +196,12 @@ struct ServeCommand: AsyncParsableCommand {
                 thresholds: .init(
                     errorSpikeFactor: detectionConfiguration.errorSpikeMultiplier, errorSpikeFloor: detectionConfiguration.errorSpikeFloor,
                     volumeSpikeFactor: detectionConfiguration.volumeSpikeMultiplier)),
-            logger: logger,
+            logger: logger, server: try HTTPAPI.server(tls: config.apiTLSCredentials),
             onServerRunning: { port in
-                logger.info("serving HTTP", metadata: ["address": "\(httpAddress.host):\(port)", "auth": "\(config.api.token.isEmpty ? "none" : "bearer")"])
+                logger.info("serving HTTP", metadata: [
+                    "address": "\(httpAddress.host):\(port)", "auth": "\(config.api.token.isEmpty ? "none" : "bearer")",
+                    "scheme": "\(config.api.tlsCert.isEmpty ? "http" : "https")",
+                ])
             })
 
         let timeout = Duration.milliseconds(Int64(config.shutdown.timeout * 1000))
@@ -198,6 +212,7 @@ struct ServeCommand: AsyncParsableCommand {
                 .init(service: HistoryService(recorder: history)),
                 .init(service: DetectionService(detection: detection, writer: writer, baselines: baselines)),
                 .init(service: ReceiverService(receiver: receiver, tap: tapWriter, logger: logger)),
+                .init(service: TLSIntakeService(server: tls, logger: logger)),
                 .init(service: api),
                 .init(service: ReadinessService(readiness: readiness, logger: logger)),
             ],
@@ -219,7 +234,8 @@ struct ServeCommand: AsyncParsableCommand {
         let written = await writer.snapshot.written
         logger.info("stopped", metadata: [
             "received_udp": "\(metrics.received[.udp] ?? 0)", "received_tcp": "\(metrics.received[.tcp] ?? 0)",
-            "received_http": "\(metrics.received[.http] ?? 0)", "alerts_written": "\(written)",
+            "received_http": "\(metrics.received[.http] ?? 0)", "received_tls": "\(metrics.received[.tls] ?? 0)",
+            "received_journald": "\(metrics.received[.journald] ?? 0)", "alerts_written": "\(written)",
         ])
         if failure != nil { throw ExitCode.failure }
     }
