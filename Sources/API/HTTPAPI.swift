@@ -7,8 +7,8 @@ import Store
 import Synchronization
 
 /// Vigil's HTTP interface (Hummingbird 2), in the same process as the receiver and detection:
-/// `POST /logs/ingest`, `GET /alerts/recent`, `GET /alerts/{anomaly_id}`, `GET /services`,
-/// `GET /health`, `GET /metrics`.
+/// `POST /logs/ingest`, `GET /alerts/recent`, `GET /alerts/{anomaly_id}`,
+/// `GET /notifications/recent`, `GET /services`, `GET /health`, `GET /metrics`.
 ///
 /// Nothing here waits on Claude, and ingest never waits on the database: accepted entries go to
 /// the shards (``HTTPIngest``) and are counted there, like syslog. The alert and service
@@ -69,6 +69,8 @@ public enum HTTPAPI {
         router.get("alerts/:anomaly_id") { _, context in
             try await alerts.one(anomalyID: context.parameters.require("anomaly_id"))
         }
+        let notifications = NotificationsEndpoint(store: dependencies.store)
+        router.get("notifications/recent") { request, _ in try await notifications.recent(request) }
         let services = ServicesEndpoint(
             shards: dependencies.receiver.shards, detection: dependencies.detection,
             windowSeconds: dependencies.windowSeconds, tickSeconds: dependencies.tickSeconds)
