@@ -47,11 +47,8 @@ struct AlertsCommand: AsyncParsableCommand {
         }
     }
 
-    func resolved() throws(ConfigurationError) -> VigilConfiguration {
-        var options = DetectionOptions()
-        options.config = config
-        options.database = database
-        return try options.resolved()
+    func resolved() throws -> VigilConfiguration {
+        try DetectionOptions.parse(DetectionOptions.arguments(config: config, database: database)).resolved()
     }
 
     /// An instant as `--since` takes it, in seconds since the epoch; an age counts back from `now`.

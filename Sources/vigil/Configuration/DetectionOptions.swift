@@ -40,3 +40,11 @@ struct DetectionOptions: ParsableArguments {
         return configuration
     }
 }
+
+extension DetectionOptions {
+    /// The flags that give `config` and `database`, for commands that take only those two of
+    /// the shared options (`vigil alerts`, `vigil notify`) and resolve them the same way.
+    static func arguments(config: String?, database: String? = nil) -> [String] {
+        (config.map { ["--config", $0] } ?? []) + (database.map { ["--database", $0] } ?? [])
+    }
+}

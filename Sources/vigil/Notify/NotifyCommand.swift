@@ -34,10 +34,8 @@ struct NotifyCommand: AsyncParsableCommand {
         }
     }
 
-    func resolved() throws(ConfigurationError) -> VigilConfiguration {
-        var options = DetectionOptions()
-        options.config = config
-        return try options.resolved()
+    func resolved() throws -> VigilConfiguration {
+        try DetectionOptions.parse(DetectionOptions.arguments(config: config)).resolved()
     }
 
     func run() async throws {
