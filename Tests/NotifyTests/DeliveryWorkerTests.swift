@@ -35,17 +35,58 @@ import Testing
         try await store.deliveries(anomalyID: id).map(\.status)
     }
 
+    /// What most tests need: a receiver answering `steps`, a store in a temporary file, and a
+    /// configuration sending to the receiver (`configure` adjusts it).
+    struct Fixture {
+        var receiver: WebhookReceiver
+        var store: any VigilStore
+        var path: String
+        var configuration: NotifyConfiguration
+
+        /// Stores `alert` with its `alert.created` rows (and `alert.analyzed` ones when analysed).
+        func enqueue(_ alert: Alert, analysis: AlertAnalysis? = nil) async throws {
+            try await store.insertAlert(alert, notifying: configuration.outboxEntries(for: alert, event: .created))
+            if let analysis {
+                try await store.updateAnalysis(
+                    anomalyID: alert.anomalyID, analysis, notifying: configuration.outboxEntries(for: alert, event: .analyzed))
+            }
+        }
+    }
+
+    func withFixture(
+        _ steps: [WebhookReceiver.Step], kind: NotificationKind = .webhook, configure: (inout NotifyConfiguration) -> Void = { _ in },
+        _ body: (Fixture) async throws -> Void
+    ) async throws {
+        let receiver = try await WebhookReceiver.start(steps)
+        do {
+            try await withTemporaryStore { path in
+                let url = kind == .alertmanager ? "http://127.0.0.1:\(receiver.port)" : receiver.url
+                var configuration = quickConfiguration([NotificationTarget(kind: kind, url: url)])
+                configure(&configuration)
+                let store = try await openStore(path)
+                do {
+                    try await body(Fixture(receiver: receiver, store: store, path: path, configuration: configuration))
+                } catch {
+                    try? await store.close()
+                    throw error
+                }
+                try? await store.close()
+            }
+        } catch {
+            await receiver.stop()
+            throw error
+        }
+        await receiver.stop()
+    }
+
     @Test func threeUnavailableAnswersThenSuccessIsDeliveredOnTheFourthAttempt() async throws {
-        let receiver = try await WebhookReceiver.start([.respond(status: 503), .respond(status: 503), .respond(status: 503), .respond(status: 200)])
-        defer { Task { await receiver.stop() } }
-        try await withTemporaryStore { path in
-            let store = try await openStore(path)
-            defer { Task { try? await store.close() } }
-            let target = NotificationTarget(kind: .webhook, url: receiver.url)
-            let configuration = quickConfiguration([target], secret: "s3cret")
+        try await withFixture([.respond(status: 503), .respond(status: 503), .respond(status: 503), .respond(status: 200)], configure: {
+            $0.webhookSecret = "s3cret"
+        }) { fixture in
+            let (store, receiver, configuration) = (fixture.store, fixture.receiver, fixture.configuration)
             let metrics = TestMetrics()
             let alert = paymentsAlert()
-            try await store.insertAlert(alert, notifying: configuration.outboxEntries(for: alert, event: .created))
+            try await fixture.enqueue(alert)
             try await withWorker(store: store, configuration: configuration, metrics: metrics) { _ in
                 #expect(await eventually { try await statuses(store, alert.anomalyID) == [.delivered] })
             }
@@ -66,172 +107,118 @@ import Testing
     }
 
     @Test func aClientErrorIsGivenUpAtOnceWithTheStatusAndFirstBytes() async throws {
-        let receiver = try await WebhookReceiver.start([.respond(status: 400, body: #"{"error":"unknown hook"}"#)])
-        defer { Task { await receiver.stop() } }
-        try await withTemporaryStore { path in
-            let store = try await openStore(path)
-            defer { Task { try? await store.close() } }
-            let configuration = quickConfiguration([NotificationTarget(kind: .webhook, url: receiver.url)])
+        try await withFixture([.respond(status: 400, body: #"{"error":"unknown hook"}"#)]) { fixture in
             let alert = paymentsAlert()
-            try await store.insertAlert(alert, notifying: configuration.outboxEntries(for: alert, event: .created))
-            try await withWorker(store: store, configuration: configuration) { _ in
-                #expect(await eventually { try await statuses(store, alert.anomalyID) == [.failed] })
+            try await fixture.enqueue(alert)
+            try await withWorker(store: fixture.store, configuration: fixture.configuration) { _ in
+                #expect(await eventually { try await statuses(fixture.store, alert.anomalyID) == [.failed] })
             }
-            let row = try #require(try await store.deliveries(anomalyID: alert.anomalyID).first)
+            let row = try #require(try await fixture.store.deliveries(anomalyID: alert.anomalyID).first)
             #expect(row.attempts == 1 && row.lastStatus == 400)
             #expect(row.lastError == #"HTTP 400: {"error":"unknown hook"}"#)
-            #expect(await receiver.requests.count == 1)
+            #expect(await fixture.receiver.requests.count == 1)
         }
     }
 
     @Test func aStalledTargetTimesOutAndIsTriedAgain() async throws {
-        let receiver = try await WebhookReceiver.start([.stall(seconds: 3), .respond(status: 200)])
-        defer { Task { await receiver.stop() } }
-        try await withTemporaryStore { path in
-            let store = try await openStore(path)
-            defer { Task { try? await store.close() } }
-            var configuration = quickConfiguration([NotificationTarget(kind: .webhook, url: receiver.url)])
-            configuration.timeout = .milliseconds(500)
+        try await withFixture([.stall(seconds: 3), .respond(status: 200)], configure: { $0.timeout = .milliseconds(500) }) { fixture in
             let alert = paymentsAlert()
-            try await store.insertAlert(alert, notifying: configuration.outboxEntries(for: alert, event: .created))
-            try await withWorker(store: store, configuration: configuration) { _ in
-                #expect(await eventually { try await statuses(store, alert.anomalyID) == [.delivered] })
+            try await fixture.enqueue(alert)
+            try await withWorker(store: fixture.store, configuration: fixture.configuration) { _ in
+                #expect(await eventually { try await statuses(fixture.store, alert.anomalyID) == [.delivered] })
             }
-            let row = try #require(try await store.deliveries(anomalyID: alert.anomalyID).first)
+            let row = try #require(try await fixture.store.deliveries(anomalyID: alert.anomalyID).first)
             #expect(row.attempts == 2)
         }
     }
 
     @Test func analyzedNeverOvertakesCreatedForOneTarget() async throws {
-        let receiver = try await WebhookReceiver.start([.respond(status: 503), .respond(status: 503), .respond(status: 200)])
-        defer { Task { await receiver.stop() } }
-        try await withTemporaryStore { path in
-            let store = try await openStore(path)
-            defer { Task { try? await store.close() } }
-            let configuration = quickConfiguration([NotificationTarget(kind: .webhook, url: receiver.url)])
+        try await withFixture([.respond(status: 503), .respond(status: 503), .respond(status: 200)]) { fixture in
             let alert = paymentsAlert()
-            try await store.insertAlert(alert, notifying: configuration.outboxEntries(for: alert, event: .created))
-            try await store.updateAnalysis(
-                anomalyID: alert.anomalyID, claudeAnalysis, notifying: configuration.outboxEntries(for: alert, event: .analyzed))
-            try await withWorker(store: store, configuration: configuration) { _ in
-                #expect(await eventually { try await statuses(store, alert.anomalyID) == [.delivered, .delivered] })
+            try await fixture.enqueue(alert, analysis: claudeAnalysis)
+            try await withWorker(store: fixture.store, configuration: fixture.configuration) { _ in
+                #expect(await eventually { try await statuses(fixture.store, alert.anomalyID) == [.delivered, .delivered] })
             }
-            let events = await receiver.requests.compactMap { $0.header("X-Vigil-Event") }
+            let events = await fixture.receiver.requests.compactMap { $0.header("X-Vigil-Event") }
             #expect(events == ["alert.created", "alert.created", "alert.created", "alert.analyzed"])
-            let analysed = try #require(await receiver.requests.last?.object["alert"] as? [String: Any])
+            let analysed = try #require(await fixture.receiver.requests.last?.object["alert"] as? [String: Any])
             #expect(analysed["root_cause"] as? String == claudeAnalysis.rootCause)
         }
     }
 
     @Test func sendsInFlightStayWithinTheConcurrency() async throws {
-        let receiver = try await WebhookReceiver.start([.stall(seconds: 0.3)])
-        defer { Task { await receiver.stop() } }
-        try await withTemporaryStore { path in
-            let store = try await openStore(path)
-            defer { Task { try? await store.close() } }
-            var configuration = quickConfiguration([NotificationTarget(kind: .webhook, url: receiver.url)])
-            configuration.concurrency = 2
-            for index in 0..<8 {
-                let alert = paymentsAlert(id: "anom_many_\(index)")
-                try await store.insertAlert(alert, notifying: configuration.outboxEntries(for: alert, event: .created))
+        try await withFixture([.stall(seconds: 0.3)], configure: { $0.concurrency = 2 }) { fixture in
+            for index in 0..<8 { try await fixture.enqueue(paymentsAlert(id: "anom_many_\(index)")) }
+            try await withWorker(store: fixture.store, configuration: fixture.configuration) { _ in
+                #expect(await eventually { try await fixture.store.pendingDeliveryCount() == 0 })
             }
-            try await withWorker(store: store, configuration: configuration) { _ in
-                #expect(await eventually { try await store.pendingDeliveryCount() == 0 })
-            }
-            #expect(await receiver.requests.count == 8)
-            #expect(await receiver.maximumConcurrency == 2)
+            #expect(await fixture.receiver.requests.count == 8)
+            #expect(await fixture.receiver.maximumConcurrency == 2)
         }
     }
 
     @Test func stoppingLeavesUnsentRowsPendingAndAReopenedWorkerSendsThem() async throws {
-        let receiver = try await WebhookReceiver.start([.stall(seconds: 5), .respond(status: 200)])
-        defer { Task { await receiver.stop() } }
-        try await withTemporaryStore { path in
-            let configuration = quickConfiguration([NotificationTarget(kind: .webhook, url: receiver.url)])
+        try await withFixture([.stall(seconds: 5), .respond(status: 200)]) { fixture in
             let alert = paymentsAlert()
-            do {
-                let store = try await openStore(path)
-                try await store.insertAlert(alert, notifying: configuration.outboxEntries(for: alert, event: .created))
-                try await withWorker(store: store, configuration: configuration, grace: .milliseconds(200)) { _ in
-                    #expect(await eventually { await receiver.requests.count == 1 })
-                }
-                // Cut short after the grace and released: pending, due now, not waiting for a lease.
-                let row = try #require(try await store.deliveries(anomalyID: alert.anomalyID).first)
-                #expect(row.status == .pending && row.attempts == 1)
-                #expect(try await store.claimDeliveries(owner: "probe", now: nowMilliseconds(), leaseMilliseconds: 1, limit: 1).count == 1)
-                try await store.close()
+            try await fixture.enqueue(alert)
+            try await withWorker(store: fixture.store, configuration: fixture.configuration, grace: .milliseconds(200)) { _ in
+                #expect(await eventually { await fixture.receiver.requests.count == 1 })
             }
+            // Cut short after the grace and released: pending, due now, not waiting for a lease.
+            let row = try #require(try await fixture.store.deliveries(anomalyID: alert.anomalyID).first)
+            #expect(row.status == .pending && row.attempts == 1)
+            #expect(try await fixture.store.claimDeliveries(owner: "probe", now: nowMilliseconds(), leaseMilliseconds: 1, limit: 1).count == 1)
+
             // "Restart": a new store and worker on the same file deliver it (the probe's 1 ms lease has expired).
-            let store = try await openStore(path)
-            defer { Task { try? await store.close() } }
-            try await withWorker(store: store, configuration: configuration) { _ in
-                #expect(await eventually { try await statuses(store, alert.anomalyID) == [.delivered] })
+            let reopened = try await openStore(fixture.path)
+            try await withWorker(store: reopened, configuration: fixture.configuration) { _ in
+                #expect(await eventually { try await statuses(reopened, alert.anomalyID) == [.delivered] })
             }
-            let ids = await receiver.requests.compactMap { $0.header("X-Vigil-Delivery") }
+            try await reopened.close()
+            let ids = await fixture.receiver.requests.compactMap { $0.header("X-Vigil-Delivery") }
             #expect(ids.count >= 2 && Set(ids) == ["\(alert.anomalyID):alert.created"])
         }
     }
 
     @Test func twoWorkersOnOneDatabaseSendEachRowOnce() async throws {
-        let receiver = try await WebhookReceiver.start([.respond(status: 200)])
-        defer { Task { await receiver.stop() } }
-        try await withTemporaryStore { path in
-            let first = try await openStore(path)
-            let second = try await openStore(path)
-            defer { Task { try? await first.close(); try? await second.close() } }
-            let configuration = quickConfiguration([NotificationTarget(kind: .webhook, url: receiver.url)])
-            for index in 0..<30 {
-                let alert = paymentsAlert(id: "anom_shared_\(index)")
-                try await first.insertAlert(alert, notifying: configuration.outboxEntries(for: alert, event: .created))
-            }
-            try await withWorker(store: first, configuration: configuration) { _ in
-                try await withWorker(store: second, configuration: configuration) { _ in
-                    #expect(await eventually { try await first.pendingDeliveryCount() == 0 })
+        try await withFixture([.respond(status: 200)]) { fixture in
+            for index in 0..<30 { try await fixture.enqueue(paymentsAlert(id: "anom_shared_\(index)")) }
+            let second = try await openStore(fixture.path)
+            try await withWorker(store: fixture.store, configuration: fixture.configuration) { _ in
+                try await withWorker(store: second, configuration: fixture.configuration) { _ in
+                    #expect(await eventually { try await fixture.store.pendingDeliveryCount() == 0 })
                 }
             }
-            let ids = await receiver.requests.compactMap { $0.header("X-Vigil-Delivery") }
+            try await second.close()
+            let ids = await fixture.receiver.requests.compactMap { $0.header("X-Vigil-Delivery") }
             #expect(ids.count == 30)
             #expect(Set(ids).count == 30)
         }
     }
 
     @Test func aRowOlderThanMaxAgeIsGivenUpWithoutSending() async throws {
-        let receiver = try await WebhookReceiver.start([.respond(status: 200)])
-        defer { Task { await receiver.stop() } }
-        try await withTemporaryStore { path in
-            let store = try await openStore(path)
-            defer { Task { try? await store.close() } }
-            var configuration = quickConfiguration([NotificationTarget(kind: .webhook, url: receiver.url)])
-            configuration.maxAge = .seconds(60)
+        try await withFixture([.respond(status: 200)], configure: { $0.maxAge = .seconds(60) }) { fixture in
             let alert = paymentsAlert()
-            try await store.insertAlert(alert, notifying: configuration.outboxEntries(for: alert, event: .created))
+            try await fixture.enqueue(alert)
             // The worker's clock two minutes on: the row is older than max_age.
-            try await withWorker(store: store, configuration: configuration, now: { nowMilliseconds() + 120_000 }) { _ in
-                #expect(await eventually { try await statuses(store, alert.anomalyID) == [.failed] })
+            try await withWorker(store: fixture.store, configuration: fixture.configuration, now: { nowMilliseconds() + 120_000 }) { _ in
+                #expect(await eventually { try await statuses(fixture.store, alert.anomalyID) == [.failed] })
             }
-            let row = try #require(try await store.deliveries(anomalyID: alert.anomalyID).first)
+            let row = try #require(try await fixture.store.deliveries(anomalyID: alert.anomalyID).first)
             #expect(row.lastError?.contains("given up: not delivered within notify.max_age (60 s)") == true)
-            #expect(await receiver.requests.isEmpty)
+            #expect(await fixture.receiver.requests.isEmpty)
         }
     }
 
     @Test func alertmanagerGetsActiveAlertsAgainOnEveryRefresh() async throws {
-        let receiver = try await WebhookReceiver.start([.respond(status: 200)])
-        defer { Task { await receiver.stop() } }
-        try await withTemporaryStore { path in
-            let store = try await openStore(path)
-            defer { Task { try? await store.close() } }
-            var configuration = quickConfiguration([NotificationTarget(kind: .alertmanager, url: "http://127.0.0.1:\(receiver.port)")])
-            configuration.alertmanagerResend = .milliseconds(200)
+        try await withFixture([.respond(status: 200)], kind: .alertmanager, configure: { $0.alertmanagerResend = .milliseconds(200) }) { fixture in
             let now = nowMilliseconds() / 1000
-            let active = paymentsAlert(id: "anom_active", detectedAt: now - 60)
-            let expired = paymentsAlert(id: "anom_expired", detectedAt: now - 3600)
-            try await store.insertAlert(active)
-            try await store.insertAlert(expired)
-            try await withWorker(store: store, configuration: configuration) { _ in
-                #expect(await eventually { await receiver.requests.count >= 2 })
+            try await fixture.store.insertAlert(paymentsAlert(id: "anom_active", detectedAt: now - 60))
+            try await fixture.store.insertAlert(paymentsAlert(id: "anom_expired", detectedAt: now - 3600))
+            try await withWorker(store: fixture.store, configuration: fixture.configuration) { _ in
+                #expect(await eventually { await fixture.receiver.requests.count >= 2 })
             }
-            for request in await receiver.requests {
+            for request in await fixture.receiver.requests {
                 #expect(request.path == "/api/v2/alerts")
                 let alerts = try #require(request.json as? [[String: Any]])
                 #expect(alerts.compactMap { ($0["labels"] as? [String: String])?["anomaly_id"] } == ["anom_active"])

@@ -5,7 +5,8 @@ import Store
 import Testing
 @testable import vigil
 
-@Suite struct NotifyConfigurationTests {
+/// The `[notify]` section, as part of ``ConfigurationTests`` (its temporary files, its check of refused values).
+extension ConfigurationTests {
     @Test func notifySectionBecomesTargetsFiltersAndTimings() throws {
         let file = try temporaryFile("""
             [api]
@@ -64,14 +65,7 @@ import Testing
         ("[api]\npublic_url = \"vigil.example.com\"\n", [:], "api.public_url", "http:// or https://"),
     ])
     func badNotifyValuesNameTheKey(text: String, environment: [String: String], key: String, mention: String) throws {
-        let file = try temporaryFile(text)
-        do {
-            try VigilConfiguration.load(path: file, environment: environment).validate()
-            Issue.record("accepted \(text) \(environment)")
-        } catch {
-            #expect(error.key == key)
-            #expect(error.description.contains(mention), "\(error.description)")
-        }
+        try badValuesNameTheKeyAndWhereTheyCameFrom(text: text, environment: environment, key: key, mention: mention)
     }
 
     @Test func alertsSinceTakesInstantsAndAges() {
@@ -85,11 +79,5 @@ import Testing
         #expect(AlertsCommand.seconds("yesterday", now: now) == nil)
         #expect(AlertsCommand.seconds("-5m", now: now) == nil)
         #expect(AlertsCommand.seconds("5w", now: now) == nil)
-    }
-
-    private func temporaryFile(_ text: String) throws -> String {
-        let path = NSTemporaryDirectory() + "vigil-notify-config-\(UUID().uuidString).toml"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
     }
 }

@@ -29,8 +29,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -38,6 +36,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from e2e_test import ENV, REPO, VIGIL_BIN, Metrics, Proc, free_port, serve_unavailable_reason, wait_until  # noqa: E402
+from http_test import request  # noqa: E402
 
 ALERTMANAGER = Path(os.environ.get("ALERTMANAGER") or "/usr/bin/prometheus-alertmanager")
 SECRET = "e2e-webhook-secret"
@@ -51,18 +50,8 @@ def _need_vigil():
         pytest.skip(reason)
 
 
-def request(url: str, *, method: str = "GET", body: bytes | None = None, headers: dict | None = None,
-            timeout: float = 10.0) -> tuple[int, bytes]:
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
 def get_json(url: str):
-    status, body = request(url)
+    status, body, _ = request(url)
     assert status == 200, f"GET {url}: {status} {body[:300]!r}"
     return json.loads(body)
 
@@ -249,7 +238,7 @@ class Vigil:
             return ""
 
     def ingest(self, entries: list[dict]):
-        status, body = request(self.base + "/logs/ingest", method="POST", body=json.dumps({"logs": entries}).encode(),
+        status, body, _ = request(self.base + "/logs/ingest", method="POST", body=json.dumps({"logs": entries}).encode(),
                                headers={"content-type": "application/json"})
         assert status == 202, f"ingest: {status} {body[:300]!r}"
 
@@ -261,7 +250,7 @@ class Vigil:
         return get_json(self.base + "/notifications/recent?limit=200")
 
     def metrics(self) -> Metrics:
-        status, body = request(self.base + "/metrics")
+        status, body, _ = request(self.base + "/metrics")
         assert status == 200
         return Metrics(body.decode())
 

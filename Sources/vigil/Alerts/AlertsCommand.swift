@@ -39,12 +39,7 @@ struct AlertsCommand: AsyncParsableCommand {
         if let since, Self.seconds(since, now: 0) == nil {
             throw ValidationError("--since must be an RFC 3339 date-time, seconds since the epoch, or an age such as 30m, 2h or 7d")
         }
-        do {
-            _ = try resolved()
-        } catch {
-            FileHandle.standardError.write(Data("vigil: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        try DetectionOptions.check(resolved)
     }
 
     func resolved() throws -> VigilConfiguration {

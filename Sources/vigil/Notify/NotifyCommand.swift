@@ -26,12 +26,7 @@ struct NotifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard test else { throw ValidationError("say what to do: --test sends a test notification to every target") }
-        do {
-            _ = try resolved()
-        } catch {
-            FileHandle.standardError.write(Data("vigil: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        try DetectionOptions.check(resolved)
     }
 
     func resolved() throws -> VigilConfiguration {
