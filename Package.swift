@@ -125,6 +125,11 @@ let package = Package(
             dependencies: ["Patterns", "BenchmarkSupport"],
             path: "benchmarks/templates/TemplateBenchmark"
         ),
+        .executableTarget(
+            name: "OutboxBenchmark",
+            dependencies: ["Detect", "Store", "Notify"],
+            path: "benchmarks/notify/OutboxBenchmark"
+        ),
         .testTarget(
             name: "SyslogTests",
             dependencies: [
