@@ -57,7 +57,7 @@ final class WebhookReceiver: Sendable {
             logger: Logger(label: "receiver", factory: { _ in SwiftLogNoOpLogHandler() })
         )
         let server = Task { try await app.run() }
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)  // generous: a loaded CI machine starts servers slowly
         while await bound.port == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         guard let port = await bound.port, port > 0 else {
             server.cancel()
