@@ -11,7 +11,7 @@ extension PostgresStore {
     public func insertAlert(_ alert: Alert, notifying entries: [OutboxEntry]) async throws {
         try await perform("insertAlert") {
             let stored = try StoredAlert(alert)
-            try await transaction { connection in
+            try await transaction(if: !entries.isEmpty) { connection in
                 // Values in `StoredAlert.columns` order.
                 let inserted = try await connection.query(
                     """
@@ -45,7 +45,7 @@ extension PostgresStore {
     public func updateAnalysis(anomalyID: String, _ analysis: AlertAnalysis, notifying entries: [OutboxEntry]) async throws {
         try await perform("updateAnalysis") {
             let actions = try StoredJSON.encode(analysis.recommendedActions)
-            try await transaction { connection in
+            try await transaction(if: !entries.isEmpty) { connection in
                 let updated = try await connection.query(
                     """
                     UPDATE alerts

@@ -5,17 +5,20 @@ extension PostgresStore {
     /// Writes `entries` for `anomalyID`, due now, on `connection` — inside the transaction of the
     /// write the entries announce. An (alert, event, target) already enqueued is left as it is.
     func enqueueOutbox(_ entries: [OutboxEntry], anomalyID: String, on connection: PostgresConnection) async throws {
+        guard !entries.isEmpty else { return }
         let now = OutboxClock.milliseconds()
-        for entry in entries {
-            try await connection.query(
-                """
-                INSERT INTO notification_outbox (anomaly_id, event, target_kind, target_url, created_at, next_attempt_at)
-                VALUES (\(anomalyID), \(entry.event.rawValue), \(entry.target.kind.rawValue), \(entry.target.url), \(now), \(now))
-                ON CONFLICT (anomaly_id, event, target_kind, target_url) DO NOTHING
-                """,
-                logger: logger
-            )
-        }
+        // One statement, one round trip: the rows as parallel arrays.
+        try await connection.query(
+            """
+            INSERT INTO notification_outbox (anomaly_id, event, target_kind, target_url, created_at, next_attempt_at)
+            SELECT \(anomalyID), event, kind, url, \(now), \(now)
+            FROM unnest(\(entries.map(\.event.rawValue))::text[], \(entries.map(\.target.kind.rawValue))::text[],
+                        \(entries.map(\.target.url))::text[]) WITH ORDINALITY AS e(event, kind, url, position)
+            ORDER BY position
+            ON CONFLICT (anomaly_id, event, target_kind, target_url) DO NOTHING
+            """,
+            logger: logger
+        )
     }
 
     /// One statement: the candidate rows are locked `FOR UPDATE SKIP LOCKED`, so instances

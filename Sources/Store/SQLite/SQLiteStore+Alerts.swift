@@ -11,7 +11,7 @@ extension SQLiteStore {
     public func insertAlert(_ alert: Alert, notifying entries: [OutboxEntry]) async throws {
         try await exclusively("insertAlert") {
             let stored = try StoredAlert(alert)
-            try await transaction {
+            try await transaction(if: !entries.isEmpty) {
                 let inserted = try await connection.query(
                     """
                     INSERT INTO alerts (
@@ -66,7 +66,7 @@ extension SQLiteStore {
     /// The analysis and its outbox rows, in one transaction (nothing is written for an unknown alert).
     public func updateAnalysis(anomalyID: String, _ analysis: AlertAnalysis, notifying entries: [OutboxEntry]) async throws {
         try await exclusively("updateAnalysis") {
-            try await transaction {
+            try await transaction(if: !entries.isEmpty) {
                 let updated = try await connection.query(
                     """
                     UPDATE alerts

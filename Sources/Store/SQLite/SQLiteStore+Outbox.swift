@@ -6,20 +6,21 @@ extension SQLiteStore {
     /// entries announce (the connection is held by ``exclusively(_:_:)``); an (alert, event,
     /// target) already enqueued is left as it is.
     func enqueueOutbox(_ entries: [OutboxEntry], anomalyID: String) async throws {
+        guard !entries.isEmpty else { return }
         let now = OutboxClock.milliseconds()
+        // One statement for every row: each statement is a hop to SQLiteNIO's thread pool.
+        var values: [SQLiteData] = []
         for entry in entries {
-            _ = try await connection.query(
-                """
-                INSERT INTO notification_outbox (anomaly_id, event, target_kind, target_url, created_at, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (anomaly_id, event, target_kind, target_url) DO NOTHING
-                """,
-                [
-                    .text(anomalyID), .text(entry.event.rawValue), .text(entry.target.kind.rawValue), .text(entry.target.url),
-                    .int64(now), .int64(now),
-                ]
-            )
+            values += [.text(anomalyID), .text(entry.event.rawValue), .text(entry.target.kind.rawValue), .text(entry.target.url), .int64(now), .int64(now)]
         }
+        _ = try await connection.query(
+            """
+            INSERT INTO notification_outbox (anomaly_id, event, target_kind, target_url, created_at, next_attempt_at)
+            VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?)", count: entries.count).joined(separator: ", "))
+            ON CONFLICT (anomaly_id, event, target_kind, target_url) DO NOTHING
+            """,
+            values
+        )
     }
 
     /// One `UPDATE … RETURNING` statement: SQLite runs it under the database's write lock, so two
