@@ -41,8 +41,8 @@ extension ConfigurationTests {
         #expect(notify.maxAge == .seconds(3600))
         #expect(notify.alertmanagerResolveAfter == .seconds(1800))
         // A wildcard bind address is no link: the host name stands in.
-        #expect(notify.publicURL == "http://\(ProcessInfo.processInfo.hostName):8000")
-        #expect(notify.alertURL("anom_1") == "http://\(ProcessInfo.processInfo.hostName):8000/alerts/anom_1")
+        #expect(notify.publicURL == "http://\(HostName.current):8000")
+        #expect(notify.alertURL("anom_1") == "http://\(HostName.current):8000/alerts/anom_1")
     }
 
     @Test func defaultsSendNothingAndLinkToTheAPIAddress() throws {
@@ -50,7 +50,7 @@ extension ConfigurationTests {
         #expect(notify.targets.isEmpty)
         #expect(notify.webhookSecret == nil)
         #expect(notify.publicURL == "http://127.0.0.1:8000")
-        #expect(notify.instance == ProcessInfo.processInfo.hostName)
+        #expect(notify.instance == HostName.current)
         #expect(notify.concurrency == 4 && notify.maxAge == .seconds(86_400) && notify.timeout == .seconds(10))
     }
 

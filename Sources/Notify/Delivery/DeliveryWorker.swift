@@ -63,7 +63,7 @@ public final class DeliveryWorker: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.now = now
-        owner = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)/\(UInt32.random(in: .min ... .max))"
+        owner = "\(HostName.current)/\(ProcessInfo.processInfo.processIdentifier)/\(UInt32.random(in: .min ... .max))"
     }
 
     /// A claim outlives the longest send (the request timeout) with room to record the result;

@@ -18,7 +18,7 @@ extension VigilConfiguration {
             targets: kinds.flatMap { kind, urls in urls.map { NotificationTarget(kind: kind, url: $0) } },
             filters: filters,
             webhookSecret: notify.webhookSecret,
-            instance: notify.instance.isEmpty ? ProcessInfo.processInfo.hostName : notify.instance,
+            instance: notify.instance.isEmpty ? HostName.current : notify.instance,
             publicURL: api.publicURL.isEmpty ? Self.publicURL(address: api.address) : api.publicURL,
             alertmanagerResolveAfter: .seconds(notify.alertmanagerResolveAfter),
             alertmanagerResend: .seconds(notify.alertmanagerResend),
@@ -42,7 +42,7 @@ extension VigilConfiguration {
     /// 0.0.0.0 leads nowhere).
     static func publicURL(address: String) -> String {
         for wildcard in ["0.0.0.0:", "[::]:"] where address.hasPrefix(wildcard) {
-            return "http://\(ProcessInfo.processInfo.hostName):\(address.dropFirst(wildcard.count))"
+            return "http://\(HostName.current):\(address.dropFirst(wildcard.count))"
         }
         return "http://" + address
     }
