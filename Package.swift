@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // HMAC-SHA256 for webhook signatures (already in the graph through postgres-nio, which
+        // allows 3.9 up to 6; 4.5.2 is what resolves).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // RFC 5424 / RFC 3164 parsing and RFC 6587 framing over raw bytes. No dependencies, by design:
@@ -101,6 +104,22 @@ let package = Package(
                 .embedInCode("Assets/favicon.svg"),
             ]
         ),
+        // Alerts reach people: the outbox's delivery worker, Alertmanager / webhook / Slack formats,
+        // retries and leases. Off every hot path: detection and analysis only write outbox rows.
+        .target(
+            name: "Notify",
+            dependencies: [
+                "Detect",
+                "Store",
+                "Analyze",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // zlib, as the system has it: gzip request bodies (`Content-Encoding: gzip`) on /logs/ingest.
         .systemLibrary(name: "CVigilZlib", providers: [.apt(["zlib1g-dev"])]),
         // HTTP: JSON ingest into the shards, alerts, services, health and Prometheus metrics.
@@ -126,6 +145,7 @@ let package = Package(
                 "SecureIngest",
                 "Analyze",
                 "History",
+                "Notify",
                 "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -155,6 +175,11 @@ let package = Package(
             ],
             path: "benchmarks/history/HistoryBenchmark"
         ),
+        .executableTarget(
+            name: "OutboxBenchmark",
+            dependencies: ["Detect", "Store", "Notify"],
+            path: "benchmarks/notify/OutboxBenchmark"
+        ),
         .testTarget(
             name: "SyslogTests",
             dependencies: [
@@ -178,6 +203,16 @@ let package = Package(
                 "Analyze", "Detect", "Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "NotifyTests",
+            dependencies: [
+                "Notify", "Store", "Detect", "Analyze",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
@@ -211,7 +246,7 @@ let package = Package(
         ),
         .testTarget(
             name: "vigilTests",
-            dependencies: ["vigil", "Syslog", "Analyze"]
+            dependencies: ["vigil", "Syslog", "Analyze", "Notify", "Store", "Detect"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -12,7 +12,7 @@ import Synchronization
 
 /// Vigil's HTTP interface (Hummingbird 2), in the same process as the receiver and detection:
 /// `POST /logs/ingest`, `POST /upload` (journald), `GET /alerts/recent`, `GET /alerts/{anomaly_id}`,
-/// `GET /services`, `GET /errors/recent`, `GET /health`, `GET /metrics`; the per-minute history
+/// `GET /notifications/recent`, `GET /services`, `GET /errors/recent`, `GET /health`, `GET /metrics`; the per-minute history
 /// (`GET /services/{name}/history`, `GET /history`), `GET /services/{name}/templates`,
 /// `GET /receiver`, and the dashboard at `/`.
 ///
@@ -99,6 +99,8 @@ public enum HTTPAPI {
         router.get("alerts/:anomaly_id") { _, context in
             try await alerts.one(anomalyID: context.parameters.require("anomaly_id"))
         }
+        let notifications = NotificationsEndpoint(store: dependencies.store)
+        router.get("notifications/recent") { request, _ in try await notifications.recent(request) }
         let services = ServicesEndpoint(
             shards: dependencies.receiver.shards, detection: dependencies.detection,
             windowSeconds: dependencies.windowSeconds, tickSeconds: dependencies.tickSeconds)

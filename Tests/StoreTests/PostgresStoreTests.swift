@@ -23,6 +23,12 @@ struct PostgresStoreTests {
     @Test func concurrentOperationsOnOneStoreDoNotInterleaveTransactions() async throws { try await StoreContract.concurrentOperationsOnOneStoreDoNotInterleaveTransactions(.postgres) }
     @Test func concurrentStartsOnOneDatabaseAllSucceed() async throws { try await StoreContract.concurrentStartsOnOneDatabaseAllSucceed(.postgres) }
     @Test func closedStoreRefusesOperations() async throws { try await StoreContract.closedStoreRefusesOperations(.postgres) }
+    @Test func alertAndAnalysisEnqueueTheirRowsOnce() async throws { try await StoreContract.alertAndAnalysisEnqueueTheirRowsOnce(.postgres) }
+    @Test func aFailedOutboxWriteLeavesNoAlert() async throws { try await StoreContract.aFailedOutboxWriteLeavesNoAlert(.postgres) }
+    @Test func claimsAreDueLeasedOrderedAndRecorded() async throws { try await StoreContract.claimsAreDueLeasedOrderedAndRecorded(.postgres) }
+    @Test func expiredLeasesAndReleasedRowsAreClaimedAgain() async throws { try await StoreContract.expiredLeasesAndReleasedRowsAreClaimedAgain(.postgres) }
+    @Test func racingClaimsTakeDisjointRows() async throws { try await StoreContract.racingClaimsTakeDisjointRows(.postgres) }
+    @Test func finishedRowsArePruned() async throws { try await StoreContract.finishedRowsArePruned(.postgres) }
 
     // PostgreSQL only.
     @Test func concurrentStartsApplyEachMigrationOnce() async throws {

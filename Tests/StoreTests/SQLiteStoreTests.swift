@@ -21,6 +21,12 @@ import Testing
     @Test func concurrentOperationsOnOneStoreDoNotInterleaveTransactions() async throws { try await StoreContract.concurrentOperationsOnOneStoreDoNotInterleaveTransactions(.sqlite) }
     @Test func concurrentStartsOnOneDatabaseAllSucceed() async throws { try await StoreContract.concurrentStartsOnOneDatabaseAllSucceed(.sqlite) }
     @Test func closedStoreRefusesOperations() async throws { try await StoreContract.closedStoreRefusesOperations(.sqlite) }
+    @Test func alertAndAnalysisEnqueueTheirRowsOnce() async throws { try await StoreContract.alertAndAnalysisEnqueueTheirRowsOnce(.sqlite) }
+    @Test func aFailedOutboxWriteLeavesNoAlert() async throws { try await StoreContract.aFailedOutboxWriteLeavesNoAlert(.sqlite) }
+    @Test func claimsAreDueLeasedOrderedAndRecorded() async throws { try await StoreContract.claimsAreDueLeasedOrderedAndRecorded(.sqlite) }
+    @Test func expiredLeasesAndReleasedRowsAreClaimedAgain() async throws { try await StoreContract.expiredLeasesAndReleasedRowsAreClaimedAgain(.sqlite) }
+    @Test func racingClaimsTakeDisjointRows() async throws { try await StoreContract.racingClaimsTakeDisjointRows(.sqlite) }
+    @Test func finishedRowsArePruned() async throws { try await StoreContract.finishedRowsArePruned(.sqlite) }
 
     // SQLite only.
     @Test func migrationsAreIdempotentAndRecordTheirVersion() async throws {

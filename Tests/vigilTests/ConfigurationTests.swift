@@ -160,7 +160,7 @@ import Testing
         #expect(second["message"] as? String == "line\nbreak")
     }
 
-    private func temporaryFile(_ text: String) throws -> String {
+    func temporaryFile(_ text: String) throws -> String {
         let path = NSTemporaryDirectory() + "vigil-config-\(UUID().uuidString).toml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path

@@ -83,7 +83,32 @@ extension SchemaMigration {
                 "ALTER TABLE alerts ADD COLUMN samples TEXT NOT NULL DEFAULT '[]'",
             ]
         ),
-        // Version 4 (issue 11) and 5 (issue 12) are other branches'; the history is version 6.
+        SchemaMigration(
+            version: 4,
+            statements: [
+                """
+                CREATE TABLE notification_outbox (
+                    id BIGSERIAL PRIMARY KEY,
+                    anomaly_id TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    target_kind TEXT NOT NULL,
+                    target_url TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    attempts BIGINT NOT NULL DEFAULT 0,
+                    created_at BIGINT NOT NULL,
+                    next_attempt_at BIGINT NOT NULL,
+                    lease_owner TEXT,
+                    lease_until BIGINT,
+                    last_attempt_at BIGINT,
+                    last_status BIGINT,
+                    last_error TEXT,
+                    finished_at BIGINT,
+                    UNIQUE (anomaly_id, event, target_kind, target_url)
+                )
+                """,
+                "CREATE INDEX notification_outbox_due ON notification_outbox (status, next_attempt_at)",
+            ]
+        ),
         SchemaMigration(
             version: 6,
             statements: [

@@ -85,8 +85,35 @@ extension SchemaMigration {
                 "ALTER TABLE alerts ADD COLUMN samples TEXT NOT NULL DEFAULT '[]'",
             ]
         ),
-        // Version 4 (issue 11, the notification outbox) and 5 (issue 12, incidents) are other
-        // branches'; the history is version 6.
+        // The notification outbox (see OutboxStore): one row per (alert, event, target), written in
+        // the alert's or the analysis' transaction; times in milliseconds since the epoch. The
+        // unique key makes enqueueing idempotent and serves the per-(alert, target) ordering check.
+        SchemaMigration(
+            version: 4,
+            statements: [
+                """
+                CREATE TABLE notification_outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    anomaly_id TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    target_kind TEXT NOT NULL,
+                    target_url TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    next_attempt_at INTEGER NOT NULL,
+                    lease_owner TEXT,
+                    lease_until INTEGER,
+                    last_attempt_at INTEGER,
+                    last_status INTEGER,
+                    last_error TEXT,
+                    finished_at INTEGER,
+                    UNIQUE (anomaly_id, event, target_kind, target_url)
+                )
+                """,
+                "CREATE INDEX notification_outbox_due ON notification_outbox (status, next_attempt_at)",
+            ]
+        ),
         // Per-minute history (see HistoryMinute): scopes get a small integer id once, so a row is
         // about 40 bytes (WITHOUT ROWID: the primary key is the table) — 10,000 services × 7 days
         // of minutes is a size to care about (README: History).

@@ -98,6 +98,7 @@ extension VigilConfiguration {
         guard let url = URL(string: analysis.baseURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
             throw failure("analysis.base_url", "must be an http:// or https:// URL (got '\(analysis.baseURL)')")
         }
+        try validateNotify()
     }
 
     /// TLS files come in pairs and only where they are used; allowlists and names parse.

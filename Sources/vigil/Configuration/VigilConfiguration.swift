@@ -47,6 +47,8 @@ struct VigilConfiguration: Equatable, Sendable {
         var tlsKey = ""
         /// `POST /upload` accepts it as `?token=` (systemd-journal-upload sends no bearer token).
         var uploadToken = ""
+        /// How others reach this API (links in notifications). Empty: `http://` and the address.
+        var publicURL = ""
     }
 
     struct Log: Equatable, Sendable {
@@ -97,6 +99,31 @@ struct VigilConfiguration: Equatable, Sendable {
         var retention: Int64 = 7 * 86_400
     }
 
+    /// Where alerts are pushed (see the Notify module): targets, per-kind filters, retries.
+    struct Notify: Equatable, Sendable {
+        var alertmanager: [String] = []
+        var webhooks: [String] = []
+        var slack: [String] = []
+        var webhookSecret = ""
+        /// Empty: the host name.
+        var instance = ""
+        /// Per kind: the lowest severity sent, and the categories sent (empty: all).
+        var alertmanagerMinSeverity = "low"
+        var alertmanagerCategories: [String] = []
+        var webhookMinSeverity = "low"
+        var webhookCategories: [String] = []
+        var slackMinSeverity = "low"
+        var slackCategories: [String] = []
+        var alertmanagerResolveAfter: Int64 = 1800
+        var alertmanagerResend: Int64 = 60
+        var maxAge: Int64 = 86_400
+        var timeout = 10.0
+        var concurrency = 4
+        var backoffInitial = 1.0
+        var backoffMax = 300.0
+        var retention: Int64 = 7 * 86_400
+    }
+
     struct Shutdown: Equatable, Sendable {
         /// Seconds the whole shutdown (drain, final tick, flush) may take before the rest is abandoned.
         var timeout = 8.0
@@ -109,6 +136,7 @@ struct VigilConfiguration: Equatable, Sendable {
     var detection = Detection()
     var analysis = Analysis()
     var history = History()
+    var notify = Notify()
     var shutdown = Shutdown()
 
     /// Where each key's value came from (`conf/vigil.toml line 12`, `VIGIL_API_TOKEN`, `--http`),
@@ -118,7 +146,7 @@ struct VigilConfiguration: Equatable, Sendable {
     static func == (a: Self, b: Self) -> Bool {
         a.syslog == b.syslog && a.api == b.api && a.database == b.database && a.log == b.log
             && a.detection == b.detection && a.analysis == b.analysis && a.history == b.history
-            && a.shutdown == b.shutdown
+            && a.notify == b.notify && a.shutdown == b.shutdown
     }
 }
 

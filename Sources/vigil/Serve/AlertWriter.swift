@@ -34,9 +34,16 @@ actor AlertWriter {
 
     /// Where a stored alert goes next: root-cause analysis (never blocks).
     let analysis: AnalysisQueue?
+    /// The outbox rows announcing a new alert (`alert.created` per target), written in the
+    /// alert's own transaction.
+    private let announce: AnalysisQueue.Announce
 
-    init(store: any VigilStore, cooldownSeconds: Int64, capacity: Int = 1000, analysis: AnalysisQueue? = nil, logger: Logger) {
+    init(
+        store: any VigilStore, cooldownSeconds: Int64, capacity: Int = 1000, analysis: AnalysisQueue? = nil,
+        announce: @escaping AnalysisQueue.Announce = { _ in [] }, logger: Logger
+    ) {
         self.analysis = analysis
+        self.announce = announce
         self.store = store
         self.cooldownSeconds = cooldownSeconds
         self.capacity = capacity
@@ -74,7 +81,7 @@ actor AlertWriter {
                 let started = ContinuousClock.now
                 if let alert = alerts.first {
                     if try await store.admitAlert(category: alert.category, at: alert.detectedAt, cooldownSeconds: cooldownSeconds) {
-                        try await store.insertAlert(alert)
+                        try await store.insertAlert(alert, notifying: announce(alert))
                         analysis?.submit(alert)
                         metrics.writeDuration.recordInterval(since: started)
                         counters.written += 1

@@ -7,6 +7,7 @@ import History
 import Ingest
 import Logging
 import Metrics
+import Notify
 import Prometheus
 import SecureIngest
 import ServiceLifecycle
@@ -19,7 +20,8 @@ import Syslog
 /// Configured from `conf/vigil.toml`-style files, the environment and these flags (in rising
 /// precedence, see ``VigilConfiguration``). Runs as a `ServiceGroup`; SIGTERM or SIGINT shuts
 /// down in reverse order of start: HTTP stops accepting, the receiver stops and the shards
-/// drain, detection judges a last time and the alert writer flushes, then the store closes.
+/// drain, detection judges a last time and the alert writer flushes, analysis finishes, the
+/// notification sends in flight finish (the rest stay pending in the outbox), then the store closes.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -117,6 +119,11 @@ struct ServeCommand: AsyncParsableCommand {
             .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
             .milliseconds(500), .seconds(1), .seconds(5),
         ]
+        // Notifications wait out retries and backoff: seconds to an hour.
+        factory.durationHistogramBuckets[NotificationMetrics.latencyLabel] = [
+            .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5), .seconds(15), .seconds(60), .seconds(300),
+            .seconds(1800), .seconds(3600),
+        ]
         MetricsSystem.bootstrap(factory)
 
         let cores = Receiver.coreCount
@@ -171,11 +178,21 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("cannot open the database", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
+        // Alerts and analyses are stored with their outbox rows (one per target) in one transaction.
+        let notify = config.notifyConfiguration
         let analyzer = AnalyzerConfiguration(config.analysis)
-        let analysis = AnalysisQueue.make(configuration: analyzer, store: store, logger: logger)
+        let analysis = AnalysisQueue.make(
+            configuration: analyzer, store: store, logger: logger, announce: { notify.outboxEntries(for: $0, event: .analyzed) })
         logger.info("analysis", metadata: ["analyzer": "\(analyzer.usesClaude ? "claude" : "offline")", "model": "\(analyzer.model)"])
         let writer = AlertWriter(
-            store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds, analysis: analysis, logger: logger)
+            store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds, analysis: analysis,
+            announce: { notify.outboxEntries(for: $0, event: .created) }, logger: logger)
+        let transport = HTTPTransport(
+            connectTimeout: min(notify.timeout, .seconds(10)), connectionsPerHost: notify.concurrency, logger: logger)
+        let delivery = DeliveryWorker(store: store, configuration: notify, transport: transport, logger: logger)
+        logger.info("notifications", metadata: [
+            "targets": "\(notify.targets.map { "\($0.kind.rawValue) \($0.redactedURL)" }.joined(separator: ", "))",
+        ])
         let history = HistoryRecorder(
             configuration: .init(
                 tickSeconds: detectionConfiguration.tickSeconds, windowSeconds: detectionConfiguration.windowSeconds,
@@ -208,6 +225,8 @@ struct ServeCommand: AsyncParsableCommand {
         // Started in this order, shut down in the reverse one.
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
+                // First, so it stops last: it delivers what the others stored until the end.
+                .init(service: NotificationService(worker: delivery, transport: transport, grace: timeout / 4)),
                 .init(service: AnalysisService(queue: analysis, grace: timeout / 4)),
                 .init(service: HistoryService(recorder: history)),
                 .init(service: DetectionService(detection: detection, writer: writer, baselines: baselines)),
