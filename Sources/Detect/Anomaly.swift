@@ -29,7 +29,8 @@ public struct Anomaly: Sendable, Hashable {
     public var category: AnomalyCategory
     public var severity: AlertSeverity
     public var scope: Scope
-    /// The trailing window (seconds) whose counts and baseline matched the rule.
+    /// The trailing window (seconds) whose counts and baseline matched the rule (0: unknown, as
+    /// in alerts stored before windows were recorded).
     public var windowSeconds: Int64
     /// The services this is about: the scope's service, or for the overall scope the services
     /// that explain it (those with spiking error rates, the new and the vanished ones).
@@ -52,7 +53,7 @@ public struct Anomaly: Sendable, Hashable {
         category: AnomalyCategory,
         severity: AlertSeverity,
         scope: Scope,
-        windowSeconds: Int64,
+        windowSeconds: Int64 = 0,
         affectedServices: [String],
         current: ScopeMetrics,
         baseline: ScopeMetrics,

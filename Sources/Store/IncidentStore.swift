@@ -25,11 +25,14 @@ public protocol IncidentStore: Sendable {
     func joinIncident(anomalyID: String, detectedAt: Int64, correlationSeconds: Int64) async throws -> String
 
     /// Resolves every unresolved alert of `key` detected at or before `seconds` (sets
-    /// `resolved_at`), and closes each of their incidents whose alerts are now all resolved (its
-    /// `resolved_at` is its latest alert's). Returns the ids of the alerts resolved (none when
-    /// the key had no active alert: the rule may have matched without an alert getting through).
+    /// `resolved_at`), enqueues each one's `notifying` outbox rows (`alert.resolved`), and closes
+    /// each of their incidents whose alerts are now all resolved (its `resolved_at` is its latest
+    /// alert's) — all in one transaction. Returns the ids of the alerts resolved (none when the key
+    /// had no active alert: the rule may have matched without an alert getting through).
     @discardableResult
-    func resolveAlerts(_ key: AlertKey, at seconds: Int64) async throws -> [String]
+    func resolveAlerts(
+        _ key: AlertKey, at seconds: Int64, notifying: @escaping @Sendable (Alert) -> [OutboxEntry]
+    ) async throws -> [String]
 
     /// The keys that have unresolved alerts, for a (re)started detector to watch.
     func unresolvedAlertKeys() async throws -> [AlertKey]
@@ -39,4 +42,12 @@ public protocol IncidentStore: Sendable {
 
     /// The incident `incidentID` with its alerts, or `nil`.
     func incident(id incidentID: String) async throws -> Incident?
+}
+
+extension IncidentStore {
+    /// ``resolveAlerts(_:at:notifying:)`` without notifications.
+    @discardableResult
+    public func resolveAlerts(_ key: AlertKey, at seconds: Int64) async throws -> [String] {
+        try await resolveAlerts(key, at: seconds, notifying: { _ in [] })
+    }
 }

@@ -1,13 +1,14 @@
 import Detect
 
-/// What Vigil remembers across restarts — baselines, cooldowns, alerts and incidents — behind one protocol,
-/// so that the embedded SQLite file and a shared PostgreSQL server are interchangeable and tests
-/// can plug in either.
+/// What Vigil remembers across restarts — baselines, cooldowns, alerts and incidents
+/// (``IncidentStore``), the notification outbox (``OutboxStore``) and the per-minute history
+/// (``HistoryStore``) — behind one protocol, so that the embedded SQLite file and a shared
+/// PostgreSQL server are interchangeable and tests can plug in either.
 ///
 /// Every requirement is `async throws` because a network backend (PostgresNIO) suspends and can
 /// fail on any call; callers decide whether to queue and retry (ingestion never waits on the
 /// database). Implementations are `Sendable` and safe to call from several tasks at once.
-public protocol VigilStore: IncidentStore {
+public protocol VigilStore: IncidentStore, HistoryStore, OutboxStore {
     /// Creates or upgrades the schema through the versioned migrations not yet applied.
     /// Idempotent, and safe when several processes start on one database at once.
     func migrate() async throws
@@ -26,11 +27,13 @@ public protocol VigilStore: IncidentStore {
     func saveTemplates(_ templates: [PersistentTemplate]) async throws
 
     /// Records an alert. Idempotent by ``Alert/anomalyID``: writing the same alert again (a retry
-    /// after an ambiguous failure) keeps the first copy.
+    /// after an ambiguous failure) keeps the first copy. (With notifications:
+    /// ``OutboxStore/insertAlert(_:notifying:)``.)
     func insertAlert(_ alert: Alert) async throws
 
     /// Records the analysis of a recorded alert (every analysis field, replacing the previous
     /// ones); throws ``StoreError/alertNotFound(anomalyID:)`` when there is no alert with that ID.
+    /// (With notifications: ``OutboxStore/updateAnalysis(anomalyID:_:notifying:)``.)
     func updateAnalysis(anomalyID: String, _ analysis: AlertAnalysis) async throws
 
     /// Up to `limit` alerts, newest `detectedAt` first (ties: the later recorded first).

@@ -25,6 +25,13 @@ import Testing
     @Test func alertsWithinTheCorrelationWindowShareAnIncident() async throws { try await StoreContract.alertsWithinTheCorrelationWindowShareAnIncident(.sqlite) }
     @Test func resolvingAKeyResolvesItsAlertsAndClosesTheIncident() async throws { try await StoreContract.resolvingAKeyResolvesItsAlertsAndClosesTheIncident(.sqlite) }
     @Test func twoStoresJoiningAtOnceOpenOneIncident() async throws { try await StoreContract.twoStoresJoiningAtOnceOpenOneIncident(.sqlite) }
+    @Test func resolvingEnqueuesEachResolvedAlertsRowsInTheSameWrite() async throws { try await StoreContract.resolvingEnqueuesEachResolvedAlertsRowsInTheSameWrite(.sqlite) }
+    @Test func alertAndAnalysisEnqueueTheirRowsOnce() async throws { try await StoreContract.alertAndAnalysisEnqueueTheirRowsOnce(.sqlite) }
+    @Test func aFailedOutboxWriteLeavesNoAlert() async throws { try await StoreContract.aFailedOutboxWriteLeavesNoAlert(.sqlite) }
+    @Test func claimsAreDueLeasedOrderedAndRecorded() async throws { try await StoreContract.claimsAreDueLeasedOrderedAndRecorded(.sqlite) }
+    @Test func expiredLeasesAndReleasedRowsAreClaimedAgain() async throws { try await StoreContract.expiredLeasesAndReleasedRowsAreClaimedAgain(.sqlite) }
+    @Test func racingClaimsTakeDisjointRows() async throws { try await StoreContract.racingClaimsTakeDisjointRows(.sqlite) }
+    @Test func finishedRowsArePruned() async throws { try await StoreContract.finishedRowsArePruned(.sqlite) }
 
     // SQLite only.
     @Test func migrationsAreIdempotentAndRecordTheirVersion() async throws {

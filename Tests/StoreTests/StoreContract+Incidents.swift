@@ -1,4 +1,5 @@
 import Detect
+import Synchronization
 import Testing
 @testable import Store
 
@@ -95,6 +96,33 @@ extension StoreContract {
                 // A new alert joining the incident opens it again.
                 _ = try await record(alert("anom_20240115_103440_1", "billing", at: t + 280), in: store, correlation: 300)
                 #expect(try await store.incident(id: payments.incidentID ?? "")?.resolvedAt == nil)
+            }
+        }
+    }
+
+    static func resolvingEnqueuesEachResolvedAlertsRowsInTheSameWrite(_ backend: StoreBackend) async throws {
+        try await backend.withFreshDatabase { database throws in
+            try await withStore(database) { store throws in
+                let t: Int64 = 1_705_314_600
+                let first = try await record(alert("anom_20240115_103000_1", "payments", at: t), in: store)
+                let repeat_ = try await record(alert("anom_20240115_110000_1", "payments", at: t + 1800), in: store)
+                let target = NotificationTarget(kind: .webhook, url: "https://ops.example.com/hooks/vigil")
+                let notified = Mutex<[String]>([])
+                let resolved = try await store.resolveAlerts(AlertKey(.errorSpike, .service("payments")), at: t + 2000) { alert in
+                    notified.withLock { $0.append(alert.anomalyID) }
+                    #expect(alert.resolvedAt == t + 2000)
+                    return [OutboxEntry(event: .resolved, target: target)]
+                }
+                #expect(resolved == [first.anomalyID, repeat_.anomalyID])
+                #expect(notified.withLock { $0.sorted() } == resolved)
+                for id in resolved {
+                    #expect(try await store.deliveries(anomalyID: id).map(\.deliveryID) == ["\(id):alert.resolved"])
+                }
+                // Nothing left to resolve: nothing enqueued.
+                #expect(try await store.resolveAlerts(AlertKey(.errorSpike, .service("payments")), at: t + 3000) { _ in
+                    [OutboxEntry(event: .resolved, target: target)]
+                }.isEmpty)
+                #expect(try await store.pendingDeliveryCount() == 2)
             }
         }
     }

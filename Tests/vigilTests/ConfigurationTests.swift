@@ -100,6 +100,14 @@ import Testing
         ("[detection]\ntick = 10\ntick = 10\n", [:], "config", "given twice"),
         ("tick = 10\n", [:], "config", "outside a [section]"),
         ("[api]\ntoken = \"unterminated\n", [:], "config", "unterminated string"),
+        ("[syslog]\nallow = [\"10.0.0.1/8\"]\n", [:], "syslog.allow", "10.0.0.0/8"),
+        ("", ["VIGIL_SYSLOG_ALLOW": "10.0.0.0/8,example.net"], "syslog.allow", "VIGIL_SYSLOG_ALLOW"),
+        ("[syslog]\ntls = [\"0.0.0.0:6514\"]\n", [:], "syslog.tls_cert", "required when syslog.tls is set"),
+        ("[syslog]\ntls = [\"0.0.0.0\"]\n", [:], "syslog.tls", "invalid address"),
+        ("[syslog]\ntls_allowed_names = [\"*.example.net\"]\n", [:], "syslog.tls_allowed_names", "needs syslog.tls_client_ca"),
+        ("[syslog]\ntls_cert = \"/nonexistent/cert.pem\"\n", [:], "syslog.tls_cert", "cannot read"),
+        ("[api]\ntls_cert = \"/etc/hostname\"\n", [:], "api.tls_key", "go together"),
+        ("[syslog]\nerror_ring = -1\n", [:], "syslog.error_ring", "must be from 0"),
     ])
     func badValuesNameTheKeyAndWhereTheyCameFrom(text: String, environment: [String: String], key: String, mention: String) throws {
         let file = try temporaryFile(text)
@@ -161,7 +169,7 @@ import Testing
         #expect(second["message"] as? String == "line\nbreak")
     }
 
-    private func temporaryFile(_ text: String) throws -> String {
+    func temporaryFile(_ text: String) throws -> String {
         let path = NSTemporaryDirectory() + "vigil-config-\(UUID().uuidString).toml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path

@@ -6,7 +6,7 @@ import Store
 /// `GET /alerts/recent?limit=&category=&service=&since=` and `GET /alerts/{anomaly_id}`: alerts
 /// from the store, in the alert JSON `vigil analyze` prints. A database that cannot answer is
 /// a 503 with the reason (ingestion is unaffected).
-struct AlertsEndpoint: Sendable {
+public struct AlertsEndpoint: Sendable {
     let store: any VigilStore
 
     func recent(_ request: Request) async throws -> Response {
@@ -48,8 +48,9 @@ struct AlertsEndpoint: Sendable {
         }
     }
 
-    /// `2024-01-15T10:30:00Z` (any RFC 3339 offset, optional fraction) or `1705314600`.
-    static func seconds(_ text: String) -> Int64? {
+    /// `2024-01-15T10:30:00Z` (any RFC 3339 offset, optional fraction) or `1705314600`: the
+    /// `since` filter's forms (`vigil alerts --since` takes them too).
+    public static func seconds(_ text: String) -> Int64? {
         if let seconds = Int64(text) { return seconds }
         guard RFC3339Check.isValid(text) else { return nil }
         let formatter = ISO8601DateFormatter()

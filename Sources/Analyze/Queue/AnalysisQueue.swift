@@ -23,6 +23,9 @@ public final class AnalysisQueue: Sendable {
     /// Called once per alert, after its analysis was recorded (or the store refused it), with the
     /// alert as it now is. Runs on a worker: keep it short.
     public typealias Finished = @Sendable (Alert) -> Void
+    /// The outbox rows announcing an analysed alert (`alert.analyzed` per target), written in the
+    /// analysis' own transaction. Given the alert with its analysis applied.
+    public typealias Announce = @Sendable (Alert) -> [OutboxEntry]
 
     public let capacity: Int
     public let concurrency: Int
@@ -30,6 +33,7 @@ public final class AnalysisQueue: Sendable {
     private let offline: OfflineAnalyzer
     private let store: any VigilStore
     private let onFinished: Finished
+    private let announce: Announce
     private let metrics: AnalysisMetrics
     private let logger: Logger
     /// An alert's analysis must be done this long after it was submitted (queue wait included);
@@ -51,8 +55,10 @@ public final class AnalysisQueue: Sendable {
         metrics: AnalysisMetrics = AnalysisMetrics(),
         logger: Logger = Logger(label: "vigil.analysis"),
         deadline: Duration? = nil,
-        onFinished: @escaping Finished = { _ in }
+        onFinished: @escaping Finished = { _ in },
+        announce: @escaping Announce = { _ in [] }
     ) {
+        self.announce = announce
         self.deadline = deadline
         self.analyzer = analyzer
         self.metrics = metrics
@@ -71,7 +77,8 @@ public final class AnalysisQueue: Sendable {
         store: any VigilStore,
         metrics: AnalysisMetrics = AnalysisMetrics(),
         logger: Logger = Logger(label: "vigil.analysis"),
-        onFinished: @escaping Finished = { _ in }
+        onFinished: @escaping Finished = { _ in },
+        announce: @escaping Announce = { _ in [] }
     ) -> AnalysisQueue {
         let analyzer: any AlertAnalyzer =
             configuration.usesClaude
@@ -84,7 +91,7 @@ public final class AnalysisQueue: Sendable {
         return AnalysisQueue(
             analyzer: analyzer, store: store, capacity: configuration.queueCapacity,
             concurrency: configuration.concurrency, metrics: metrics, logger: logger,
-            deadline: configuration.usesClaude ? configuration.totalTimeout : nil, onFinished: onFinished
+            deadline: configuration.usesClaude ? configuration.totalTimeout : nil, onFinished: onFinished, announce: announce
         )
     }
 
@@ -283,7 +290,8 @@ public final class AnalysisQueue: Sendable {
             // Unstructured, so that it does not inherit a cancellation of ``run()``: the write is
             // what shutting down is waiting for.
             let store = self.store
-            try await Task { try await store.updateAnalysis(anomalyID: alert.anomalyID, analysis) }.value
+            let entries = announce(alert.applying(analysis))
+            try await Task { try await store.updateAnalysis(anomalyID: alert.anomalyID, analysis, notifying: entries) }.value
             metrics.result(source: analysis.source)
         } catch {
             metrics.storeFailure()

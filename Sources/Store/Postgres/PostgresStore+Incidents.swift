@@ -35,7 +35,9 @@ extension PostgresStore {
         }
     }
 
-    public func resolveAlerts(_ key: AlertKey, at seconds: Int64) async throws -> [String] {
+    public func resolveAlerts(
+        _ key: AlertKey, at seconds: Int64, notifying: @escaping @Sendable (Alert) -> [OutboxEntry]
+    ) async throws -> [String] {
         try await perform("resolveAlerts") {
             try await transaction { connection in
                 let rows = try await connection.query(
@@ -43,18 +45,13 @@ extension PostgresStore {
                     UPDATE alerts SET resolved_at = \(seconds)
                     WHERE category = \(key.category.rawValue) AND scope = \(key.scope.storageKey)
                       AND resolved_at IS NULL AND detected_at <= \(seconds)
-                    RETURNING anomaly_id, incident_id
+                    RETURNING *
                     """,
                     logger: logger
                 ).collect()
-                var resolved: [String] = []
-                var incidents: Set<String> = []
-                for row in rows {
-                    let reader = PostgresRowReader(row, table: "alerts")
-                    resolved.append(try reader.string("anomaly_id"))
-                    if let incident = try reader.optionalString("incident_id") { incidents.insert(incident) }
-                }
-                for incident in incidents.sorted() {
+                let resolved = try rows.map { row throws(StoreError) in try StoredAlert.alert(from: PostgresRowReader(row, table: "alerts")) }
+                for alert in resolved { try await enqueueOutbox(notifying(alert), anomalyID: alert.anomalyID, on: connection) }
+                for incident in Set(resolved.compactMap(\.incidentID)).sorted() {
                     try await connection.query(
                         """
                         UPDATE incidents SET resolved_at = (SELECT MAX(resolved_at) FROM alerts WHERE incident_id = \(incident))
@@ -64,7 +61,7 @@ extension PostgresStore {
                         logger: logger
                     )
                 }
-                return resolved.sorted()
+                return resolved.map(\.anomalyID).sorted()
             }
         }
     }

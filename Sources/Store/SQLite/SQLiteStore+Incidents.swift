@@ -31,25 +31,22 @@ extension SQLiteStore {
         }
     }
 
-    public func resolveAlerts(_ key: AlertKey, at seconds: Int64) async throws -> [String] {
+    public func resolveAlerts(
+        _ key: AlertKey, at seconds: Int64, notifying: @escaping @Sendable (Alert) -> [OutboxEntry]
+    ) async throws -> [String] {
         try await exclusively("resolveAlerts") {
             try await transaction {
                 let rows = try await connection.query(
                     """
                     UPDATE alerts SET resolved_at = ?3
                     WHERE category = ?1 AND scope = ?2 AND resolved_at IS NULL AND detected_at <= ?3
-                    RETURNING anomaly_id, incident_id
+                    RETURNING *
                     """,
                     [.text(key.category.rawValue), .text(key.scope.storageKey), .int64(seconds)]
                 )
-                var resolved: [String] = []
-                var incidents: Set<String> = []
-                for row in rows {
-                    let reader = SQLiteRowReader(row, table: "alerts")
-                    resolved.append(try reader.string("anomaly_id"))
-                    if let incident = try reader.optionalString("incident_id") { incidents.insert(incident) }
-                }
-                for incident in incidents.sorted() {
+                let resolved = try rows.map { row throws(StoreError) in try StoredAlert.alert(from: SQLiteRowReader(row, table: "alerts")) }
+                for alert in resolved { try await enqueueOutbox(notifying(alert), anomalyID: alert.anomalyID) }
+                for incident in Set(resolved.compactMap(\.incidentID)).sorted() {
                     _ = try await connection.query(
                         """
                         UPDATE incidents SET resolved_at = (SELECT MAX(resolved_at) FROM alerts WHERE incident_id = ?1)
@@ -59,7 +56,7 @@ extension SQLiteStore {
                         [.text(incident)]
                     )
                 }
-                return resolved.sorted()
+                return resolved.map(\.anomalyID).sorted()
             }
         }
     }

@@ -40,3 +40,22 @@ struct DetectionOptions: ParsableArguments {
         return configuration
     }
 }
+
+extension DetectionOptions {
+    /// The flags that give `config` and `database`, for commands that take only those two of
+    /// the shared options (`vigil alerts`, `vigil notify`) and resolve them the same way.
+    static func arguments(config: String?, database: String? = nil) -> [String] {
+        (config.map { ["--config", $0] } ?? []) + (database.map { ["--database", $0] } ?? [])
+    }
+
+    /// Runs `resolve` in a command's `validate()`: an invalid configuration is one line on
+    /// standard error and exit status 2, as for `serve`.
+    static func check(_ resolve: () throws -> VigilConfiguration) throws {
+        do {
+            _ = try resolve()
+        } catch {
+            FileHandle.standardError.write(Data("vigil: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}

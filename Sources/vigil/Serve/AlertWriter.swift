@@ -12,9 +12,10 @@ import Store
 /// the oldest are dropped and counted) and are written, in order, when it returns; only the
 /// newest baselines are kept, as older ones are superseded. Per alert: the store's atomic
 /// cooldown for its key decides whether it is kept (so several Vigil processes sharing one
-/// database alert once), then the store assigns its incident, then the alert is inserted and
-/// handed to analysis. A resolution resolves the key's active alerts and closes incidents whose
-/// alerts are all resolved. The same steps as `vigil analyze`'s (``AlertLifecycle``).
+/// database alert once), then the store assigns its incident, then the alert is inserted with its
+/// `alert.created` outbox rows and handed to analysis. A resolution resolves the key's active
+/// alerts (with their `alert.resolved` rows) and closes incidents whose alerts are all resolved.
+/// The same steps as `vigil analyze`'s (``AlertLifecycle``).
 actor AlertWriter {
     struct Counters: Sendable {
         var written = 0
@@ -43,13 +44,16 @@ actor AlertWriter {
     /// Where a stored alert goes next: root-cause analysis (never blocks).
     let analysis: AnalysisQueue?
 
+    /// `announce` gives the outbox rows of an alert's `alert.created` and `alert.resolved` (one per
+    /// notification target), written in the alert's and the resolution's own transactions.
     init(
         store: any VigilStore, cooldownSeconds: Int64, correlationSeconds: Int64, capacity: Int = 1000,
-        analysis: AnalysisQueue? = nil, logger: Logger
+        analysis: AnalysisQueue? = nil, announce: @escaping AlertLifecycle.Announce = { _, _ in [] }, logger: Logger
     ) {
         self.analysis = analysis
         self.store = store
-        self.lifecycle = AlertLifecycle(store: store, cooldownSeconds: cooldownSeconds, correlationSeconds: correlationSeconds)
+        self.lifecycle = AlertLifecycle(
+            store: store, cooldownSeconds: cooldownSeconds, correlationSeconds: correlationSeconds, announce: announce)
         self.capacity = capacity
         self.logger = logger
     }
@@ -146,7 +150,7 @@ actor AlertWriter {
                 "description": "\(alert.description)",
             ])
         case .resolution(let resolution):
-            let resolved = try await store.resolveAlerts(resolution.key, at: resolution.resolvedAt)
+            let resolved = try await lifecycle.resolve(resolution)
             metrics.writeDuration.recordInterval(since: started)
             guard !resolved.isEmpty else { return }
             counters.resolved += resolved.count

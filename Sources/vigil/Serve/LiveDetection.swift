@@ -1,5 +1,6 @@
 import API
 import Detect
+import History
 import Ingest
 import Metrics
 import Synchronization
@@ -17,6 +18,10 @@ final class LiveDetection: DetectionState {
     private let configuration: DetectionConfiguration
     /// The detector's baselines after the latest tick, for `/services`.
     private let latestBaselines = Mutex<[Baseline]>([])
+    /// The templates side of the latest tick, for `/services/{name}/templates`.
+    private let latestTemplates = Mutex(TemplateWindow())
+    /// Fed each tick's counts for the per-minute history.
+    private let history: HistoryRecorder?
     private let ticks = Counter(label: "vigil_detection_ticks_total")
     private let proposed = Counter(label: "vigil_alerts_proposed_total")
     /// After a tick boundary, how long to wait before reading the tick: receive threads hand
@@ -24,7 +29,8 @@ final class LiveDetection: DetectionState {
     /// is counted by then.
     static let settle: Double = 0.2
 
-    init(shards: ShardSet, writer: AlertWriter, configuration: DetectionConfiguration) {
+    init(shards: ShardSet, writer: AlertWriter, configuration: DetectionConfiguration, history: HistoryRecorder? = nil) {
+        self.history = history
         self.shards = shards
         self.writer = writer
         self.configuration = configuration
@@ -72,6 +78,7 @@ final class LiveDetection: DetectionState {
         let next = nextTick()
         let closesWindow = configuration.windows.contains { next % $0 == 0 }
         let output = closesWindow ? DetectionOutput() : evaluate(&detector, at: next, observed: &observed)
+        history?.finish(throughTick: next / configuration.tickSeconds - 1, baselines: detector.baselines)
         await writer.submit(output, baselines: detector.baselines, templates: shards.persistentTemplates())
     }
 
@@ -89,11 +96,14 @@ final class LiveDetection: DetectionState {
             detector.observe(tick: t, counts: shards.serviceCounts(atTick: t))
         }
         observed = max(observed ?? lastTick, lastTick)
-        let output = detector.evaluate(at: tick, templates: shards.templateWindow(endingAtTick: lastTick))
+        let templates = shards.templateWindow(endingAtTick: lastTick)
+        let output = detector.evaluate(at: tick, templates: templates)
         ticks.increment()
         proposed.increment(by: output.alerts.count)
         let baselines = detector.baselines
         latestBaselines.withLock { $0 = baselines }
+        latestTemplates.withLock { $0 = templates }
+        history?.tickEnded(lastTick, baselines: baselines)
         return output
     }
 
@@ -104,6 +114,8 @@ final class LiveDetection: DetectionState {
     func pendingAlerts() async -> Int { await writer.snapshot.queued }
 
     func pendingAnalyses() async -> Int { writer.analysis?.backlog ?? 0 }
+
+    func templateWindow() async -> TemplateWindow { latestTemplates.withLock { $0 } }
 }
 
 extension WallClock {
