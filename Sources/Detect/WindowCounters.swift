@@ -54,19 +54,14 @@ public struct WindowCounters: Sendable {
     /// The sum over the `ticks` ticks ending at `tick` (inclusive; at most ``bucketCount``): every
     /// window shorter than the ring is summed from the same buckets.
     public func trailingWindow(endingAt tick: Int64, ticks: Int) -> SeverityCounts {
-        let n = Int64(buckets.count)
-        let upper = min(tick, newestTick)
-        let lower = max(tick - Int64(min(max(ticks, 0), buckets.count)) + 1, newestTick - n + 1)
-        var sum = SeverityCounts()
-        guard lower <= upper else { return sum }
-        for t in lower...upper { sum.add(buckets[index(of: t)]) }
-        return sum
+        let count = Int64(min(ticks, buckets.count))
+        guard count > 0 else { return SeverityCounts() }
+        return counts(ticks: (tick - count + 1)...tick)
     }
 
     /// The counts of one tick (none when it is outside the ring).
     public func counts(atTick tick: Int64) -> SeverityCounts {
-        guard tick <= newestTick, tick > newestTick - Int64(buckets.count) else { return SeverityCounts() }
-        return buckets[index(of: tick)]
+        counts(ticks: tick...tick)
     }
 
     /// Replaces the counts of `tick` (a newer tick advances the window first; one older than the
