@@ -113,6 +113,26 @@ import Testing
         }
     }
 
+    @Test func aMissingVersionBelowTheHighestIsStillApplied() async throws {
+        try await withTemporaryDatabasePath { path throws in
+            // A database migrated by a build that had every version but one in the middle (features
+            // land in parallel): that version's tables must still arrive.
+            let gap = SchemaMigration.sqlite[SchemaMigration.sqlite.count / 2].version
+            let old = try await SQLiteStore.open(.file(path: path))
+            let _: [SQLiteRow] = try await old.connection.query(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+            for migration in SchemaMigration.sqlite where migration.version != gap {
+                for statement in migration.statements { let _: [SQLiteRow] = try await old.connection.query(statement) }
+                let _: [SQLiteRow] = try await old.connection.query("INSERT INTO schema_migrations VALUES (?, 0)", [.integer(migration.version)])
+            }
+            try await old.close()
+            try await withStore(at: path) { store throws in
+                let versions: [SQLiteRow] = try await store.connection.query("SELECT version FROM schema_migrations ORDER BY version")
+                #expect(versions.compactMap { $0.column("version")?.integer } == SchemaMigration.sqlite.map(\.version))
+            }
+        }
+    }
+
     @Test func refusesASchemaNewerThanItKnows() async throws {
         try await withTemporaryDatabasePath { path throws in
             try await withStore(at: path) { store throws in

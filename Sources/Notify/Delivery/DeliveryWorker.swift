@@ -40,7 +40,7 @@ public final class DeliveryWorker: Sendable {
         var nextPendingCheck: Int64 = 0
         var nextPrune: Int64 = 0
         var nextRefresh: Int64 = 0
-        var lastClaimErrorLog: Int64 = .min
+        var lastClaimErrorLog: Int64?
     }
 
     /// The gauge is refreshed this often (ms); finished rows are pruned hourly.
@@ -138,7 +138,7 @@ public final class DeliveryWorker: Sendable {
         } catch {
             // Once a minute at most: the database being down is logged by the store writer too.
             let log = state.withLock { state -> Bool in
-                guard current - state.lastClaimErrorLog >= 60_000 else { return false }
+                if let last = state.lastClaimErrorLog, current - last < 60_000 { return false }
                 state.lastClaimErrorLog = current
                 return true
             }
