@@ -12,6 +12,7 @@ import Synchronization
 
 /// Vigil's HTTP interface (Hummingbird 2), in the same process as the receiver and detection:
 /// `POST /logs/ingest`, `POST /upload` (journald), `GET /alerts/recent`, `GET /alerts/{anomaly_id}`,
+/// `GET /incidents/recent`, `GET /incidents/{incident_id}`,
 /// `GET /notifications/recent`, `GET /services`, `GET /errors/recent`, `GET /health`, `GET /metrics`; the per-minute history
 /// (`GET /services/{name}/history`, `GET /history`), `GET /services/{name}/templates`,
 /// `GET /receiver`, and the dashboard at `/`.
@@ -51,7 +52,7 @@ public enum HTTPAPI {
         public var metrics: VigilMetrics
         public var detection: any DetectionState
         public var readiness: Readiness
-        /// The detection window and tick (for `/services`).
+        /// The detection window `/services` reports (the longest) and the tick.
         public var windowSeconds: Int64
         public var tickSeconds: Int64
         /// The minutes not yet in the store (the history endpoints add them); `nil`: none.
@@ -98,6 +99,11 @@ public enum HTTPAPI {
         router.get("alerts/recent") { request, _ in try await alerts.recent(request) }
         router.get("alerts/:anomaly_id") { _, context in
             try await alerts.one(anomalyID: context.parameters.require("anomaly_id"))
+        }
+        let incidents = IncidentsEndpoint(store: dependencies.store)
+        router.get("incidents/recent") { request, _ in try await incidents.recent(request) }
+        router.get("incidents/:incident_id") { _, context in
+            try await incidents.one(incidentID: context.parameters.require("incident_id"))
         }
         let notifications = NotificationsEndpoint(store: dependencies.store)
         router.get("notifications/recent") { request, _ in try await notifications.recent(request) }

@@ -101,12 +101,13 @@ let readmeBatch = """
 
 func sampleAlert(id: String, detectedAt: Int64, category: AnomalyCategory = .errorSpike, services: [String] = ["payments"]) -> Alert {
     let anomaly = Anomaly(
-        category: category, severity: .high, scope: .service(services[0]), affectedServices: services,
+        category: category, severity: .high, scope: .service(services[0]), windowSeconds: 60, affectedServices: services,
         current: ScopeMetrics(errorRate: 0.3, volume: 600, serviceCount: 1),
         baseline: ScopeMetrics(errorRate: 0.01, volume: 300, serviceCount: 1),
         multiplier: 30, appearedServices: [], vanishedServices: [], description: "\(services[0]) error rate 30.0%")
     return Alert(
-        anomalyID: id, detectedAt: detectedAt, severity: .high, category: category, affectedServices: services,
+        anomalyID: id, detectedAt: detectedAt, severity: .high, category: category, scope: .service(services[0]), windowSeconds: 60,
+        affectedServices: services,
         description: anomaly.description, current: anomaly.current, baseline: anomaly.baseline, multiplier: 30,
         anomalies: [anomaly], sampleMessages: ["Database connection timeout"])
 }

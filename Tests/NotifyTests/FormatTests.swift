@@ -86,6 +86,15 @@ import Testing
         #expect(posted.labels["service"] == "all")
     }
 
+    @Test func alertmanagerEndsAResolvedAlertWhenDetectionResolvedIt() {
+        var alert = paymentsAlert()
+        alert.resolvedAt = alert.detectedAt + 420
+        let format = AlertmanagerFormat(configuration: configuration)
+        let posted = format.posted(message(alert, event: .resolved))
+        #expect(posted.endsAt == "2024-01-15T10:37:45.000Z")
+        #expect(!format.isActive(message(alert, event: .resolved), now: alert.detectedAt + 421))
+    }
+
     @Test func alertmanagerTestAlertIsMarkedAndEndsSoon() {
         let alert = TestNotification.alert(instance: "h", at: 1_705_314_650_000)
         #expect(alert.anomalyID == "anom_test_20240115_103050")

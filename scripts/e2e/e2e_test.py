@@ -538,6 +538,25 @@ def serve_unavailable_reason() -> str | None:
     return None
 
 
+@contextlib.contextmanager
+def live_detection(tmp_path: Path):
+    """`vigil serve` with one detection window of 4 s and ticks of 1 s (alerts within seconds), a
+    SQLite database and a UDP socket to send with; yields (server, database, sender) and stops the
+    server afterwards, asserting exit status 0. Skips when there is no usable `vigil serve`."""
+    reason = serve_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    database = tmp_path / "live.db"
+    server = VigilServer(tmp_path / "vigil-live", extra=["--tick", "1", "--window", "4", "--database", f"sqlite:{database}"])
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        yield server, database, sender
+    finally:
+        sender.close()
+        status = server.stop()
+    assert status == 0
+
+
 @pytest.fixture(scope="module")
 def clients():
     missing = [name for name, path in (("logger", LOGGER), ("loggen", LOGGEN)) if not path]

@@ -11,13 +11,8 @@ public struct AlertsEndpoint: Sendable {
 
     func recent(_ request: Request) async throws -> Response {
         let parameters = request.uri.queryParameters
-        var query = AlertQuery(limit: 10)
-        if let text = parameters["limit"] {
-            guard let limit = Int(String(text)), (1...1000).contains(limit) else {
-                return JSONResponse.error("limit: must be an integer from 1 to 1000", status: .badRequest)
-            }
-            query.limit = limit
-        }
+        guard let limit = ListLimit.parse(parameters["limit"], default: 10) else { return ListLimit.invalid }
+        var query = AlertQuery(limit: limit)
         if let text = parameters["category"] {
             guard let category = AnomalyCategory(rawValue: String(text)) else {
                 let known = AnomalyCategory.allCases.map(\.rawValue).joined(separator: ", ")
@@ -38,7 +33,7 @@ public struct AlertsEndpoint: Sendable {
             let alerts = try await store.recentAlerts(query)
             return JSONResponse.json(#"{"alerts":["# + alerts.map(\.json).joined(separator: ",") + "]}")
         } catch {
-            return JSONResponse.error("database unavailable: \(error)", status: .serviceUnavailable)
+            return JSONResponse.databaseUnavailable(error)
         }
     }
 
@@ -49,7 +44,7 @@ public struct AlertsEndpoint: Sendable {
             }
             return JSONResponse.json(alert.json)
         } catch {
-            return JSONResponse.error("database unavailable: \(error)", status: .serviceUnavailable)
+            return JSONResponse.databaseUnavailable(error)
         }
     }
 

@@ -230,9 +230,10 @@ public final class AnalysisQueue: Sendable {
             // A task of its own, so shutdown can cancel the Claude call without cancelling this
             // worker's store write.
             let analyzer = self.analyzer
+            let incident = await incident(of: alert)
             if let deadline, job.submittedAt + deadline <= .now {
                 // Waited in the queue through its whole deadline: the offline analysis, now.
-                var analysis = offline.analysis(of: alert)
+                var analysis = offline.analysis(of: alert, incident: incident)
                 analysis.error = "waited in the analysis queue past the \(deadline.seconds) s deadline: offline summary instead"
                 state.withLock { $0.dropped += 1 }
                 metrics.dropped()
@@ -240,7 +241,7 @@ public final class AnalysisQueue: Sendable {
                 continue
             }
             let task = Task {
-                if let deadline { await analyzer.analyze(alert, deadline: job.submittedAt + deadline) } else { await analyzer.analyze(alert) }
+                await analyzer.analyze(alert, incident: incident, deadline: deadline.map { job.submittedAt + $0 })
             }
             let reason = state.withLock { state -> String? in
                 state.running[id] = task
@@ -254,7 +255,7 @@ public final class AnalysisQueue: Sendable {
             }
             if let cutShort, analysis.source != AlertAnalysis.claudeSource {
                 let latency = analysis.latencyMilliseconds
-                analysis = offline.analysis(of: alert)
+                analysis = offline.analysis(of: alert, incident: incident)
                 analysis.error = cutShort
                 analysis.latencyMilliseconds = latency
             }
@@ -264,9 +265,23 @@ public final class AnalysisQueue: Sendable {
 
     private func overflowWorker() async {
         while let job = await next(.overflow) {
-            var analysis = offline.analysis(of: job.alert)
+            var analysis = offline.analysis(of: job.alert, incident: await incident(of: job.alert))
             analysis.error = job.reason ?? "analysis queue full: offline summary instead"
             await record(job.alert, analysis)
+        }
+    }
+
+    /// The alert's incident as the store has it now (its alerts so far), for the analysis to
+    /// consider them together; `nil` without one, or when the store cannot say (the analysis
+    /// then covers the alert alone, and the failure is logged).
+    private func incident(of alert: Alert) async -> Incident? {
+        guard let id = alert.incidentID else { return nil }
+        do {
+            let store = self.store
+            return try await Task { try await store.incident(id: id) }.value
+        } catch {
+            logger.warning("cannot read incident \(id) for the analysis of \(alert.anomalyID): \(error)")
+            return nil
         }
     }
 

@@ -25,11 +25,13 @@ public struct AlertmanagerFormat: Sendable {
         }
     }
 
-    /// When Alertmanager should consider the alert resolved (seconds since the epoch). Detection
-    /// does not resolve alerts yet, so an alert ends `resolveAfter` after it was detected
-    /// (`notify.alertmanager_resolve_after`); a test alert 5 minutes after it was sent.
+    /// When Alertmanager should consider the alert resolved (seconds since the epoch): when
+    /// detection resolved it (`resolved_at`); while it is active, `resolveAfter` after it was
+    /// detected (`notify.alertmanager_resolve_after`), a bound should no resolution ever come; a
+    /// test alert 5 minutes after it was sent.
     public func endsAt(_ message: NotificationMessage) -> Int64 {
         if message.isTest { return message.sentAt / 1000 + 300 }
+        if let resolvedAt = message.alert.resolvedAt { return resolvedAt }
         return message.alert.detectedAt + Int64(resolveAfter.components.seconds)
     }
 

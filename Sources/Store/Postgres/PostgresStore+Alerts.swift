@@ -25,7 +25,8 @@ extension PostgresStore {
                         \(alert.rootCause), \(alert.impact), \(stored.recommendedActionsJSON), \(alert.confidence),
                         \(alert.analysisSource),
                         \(alert.analysisError), \(alert.analysisModel), \(alert.analysisInputTokens.map(Int64.init)),
-                        \(alert.analysisOutputTokens.map(Int64.init)), \(alert.analysisLatencyMilliseconds.map(Int64.init))
+                        \(alert.analysisOutputTokens.map(Int64.init)), \(alert.analysisLatencyMilliseconds.map(Int64.init)),
+                        \(stored.scopeKey), \(alert.windowSeconds), \(alert.incidentID), \(alert.resolvedAt)
                     )
                     ON CONFLICT (anomaly_id) DO NOTHING
                     RETURNING anomaly_id

@@ -20,8 +20,9 @@ extension SQLiteStore {
                         baseline_error_rate, baseline_volume, baseline_service_count,
                         multiplier, anomalies, sample_messages, samples,
                         root_cause, impact, recommended_actions, confidence, analysis_source,
-                        analysis_error, analysis_model, analysis_input_tokens, analysis_output_tokens, analysis_latency_ms
-                    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        analysis_error, analysis_model, analysis_input_tokens, analysis_output_tokens, analysis_latency_ms,
+                        scope, window_seconds, incident_id, resolved_at
+                    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (anomaly_id) DO NOTHING
                     RETURNING anomaly_id
                     """,
@@ -52,6 +53,10 @@ extension SQLiteStore {
                         .optional(alert.analysisInputTokens.map(Int64.init)),
                         .optional(alert.analysisOutputTokens.map(Int64.init)),
                         .optional(alert.analysisLatencyMilliseconds.map(Int64.init)),
+                        .text(stored.scopeKey),
+                        .int64(alert.windowSeconds),
+                        .optional(alert.incidentID),
+                        .optional(alert.resolvedAt),
                     ]
                 )
                 if !inserted.isEmpty { try await enqueueOutbox(entries, anomalyID: alert.anomalyID) }

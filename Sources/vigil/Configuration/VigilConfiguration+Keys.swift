@@ -8,7 +8,7 @@ extension VigilConfiguration {
         let set: @Sendable (inout VigilConfiguration, TOMLSubset.Value) throws(ConfigurationError) -> Void
         let kind: Kind
 
-        enum Kind { case string, strings, integer, number }
+        enum Kind { case string, strings, integer, integers, number }
 
         /// `VIGIL_SYSLOG_UDP` for `syslog.udp`.
         var environmentName: String { "VIGIL_" + name.uppercased().replacingOccurrences(of: ".", with: "_") }
@@ -18,6 +18,15 @@ extension VigilConfiguration {
             switch kind {
             case .string: return .string(text)
             case .strings: return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
+            case .integers:
+                var items: [TOMLSubset.Value] = []
+                for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+                    guard let value = Int64(part.trimmingCharacters(in: .whitespaces)) else {
+                        throw ConfigurationError(key: name, reason: "'\(text)' is not a comma-separated list of integers")
+                    }
+                    items.append(.integer(value))
+                }
+                return .array(items)
             case .integer:
                 guard let value = Int64(text.trimmingCharacters(in: .whitespaces)) else { throw ConfigurationError(key: name, reason: "'\(text)' is not an integer") }
                 return .integer(value)
@@ -53,6 +62,23 @@ extension VigilConfiguration {
             guard range.contains(number) else { throw ConfigurationError(key: name, reason: "must be from \(range.lowerBound) to \(range.upperBound) (got \(number))") }
             config[keyPath: path] = T(number)
         }, kind: .integer)
+    }
+
+    static func integers(_ name: String, _ path: WritableKeyPath<VigilConfiguration, [Int64]> & Sendable, _ range: ClosedRange<Int64>) -> Key {
+        Key(name: name, set: { config, value throws(ConfigurationError) in
+            guard case .array(let items) = value, !items.isEmpty else {
+                throw ConfigurationError(key: name, reason: "must be a non-empty array of integers")
+            }
+            var numbers: [Int64] = []
+            for item in items {
+                guard case .integer(let number) = item else { throw ConfigurationError(key: name, reason: "must be a non-empty array of integers") }
+                guard range.contains(number) else {
+                    throw ConfigurationError(key: name, reason: "each must be from \(range.lowerBound) to \(range.upperBound) (got \(number))")
+                }
+                numbers.append(number)
+            }
+            config[keyPath: path] = numbers
+        }, kind: .integers)
     }
 
     static func number(_ name: String, _ path: WritableKeyPath<VigilConfiguration, Double> & Sendable, _ range: ClosedRange<Double>) -> Key {
@@ -99,14 +125,20 @@ extension VigilConfiguration {
         string("database.url", \.database),
         string("log.format", \.log.format),
         string("log.level", \.log.level),
-        integer("detection.window", \.detection.window, 1...(7 * 86_400)),
+        integers("detection.windows", \.detection.windows, 1...(7 * 86_400)),
         integer("detection.tick", \.detection.tick, 1...86_400),
         integer("detection.cooldown", \.detection.cooldown, 0...(30 * 86_400)),
         number("detection.ema_alpha", \.detection.emaAlpha, 0.000_001...1),
         integer("detection.minimum_windows", \.detection.minimumWindows, 1...10_000),
-        integer("detection.minimum_messages", \.detection.minimumMessages, 0...maxInt),
+        integer("detection.min_errors", \.detection.minErrors, 1...maxInt),
+        integer("detection.min_volume", \.detection.minVolume, 1...maxInt),
+        integer("detection.min_baseline_windows", \.detection.minBaselineWindows, 1...10_000),
+        integer("detection.min_service_messages", \.detection.minServiceMessages, 1...maxInt),
+        integer("detection.correlation_window", \.detection.correlationWindow, 0...86_400),
+        integer("detection.resolve_after", \.detection.resolveAfter, 1...10_000),
         number("detection.error_spike_factor", \.detection.errorSpikeFactor, 1...1_000_000),
         number("detection.error_spike_floor", \.detection.errorSpikeFloor, 0...1),
+        number("detection.error_spike_significance", \.detection.errorSpikeSignificance, 1e-15...1),
         number("detection.high_severity_error_rate", \.detection.highSeverityErrorRate, 0...1),
         number("detection.volume_spike_factor", \.detection.volumeSpikeFactor, 1...1_000_000),
         number("detection.service_change_delta", \.detection.serviceChangeDelta, 1...1_000_000),

@@ -75,8 +75,9 @@ extension VigilConfiguration {
 
     /// The checks that span keys or need parsing (addresses, URLs, names).
     func validate() throws(ConfigurationError) {
-        guard detection.window % detection.tick == 0 else {
-            throw failure("detection.window", "must be a whole number of ticks (\(detection.window) s is not a multiple of detection.tick = \(detection.tick) s)")
+        guard detection.windows.count <= 8 else { throw failure("detection.windows", "at most 8 windows (got \(detection.windows.count))") }
+        for window in detection.windows where window % detection.tick != 0 {
+            throw failure("detection.windows", "each must be a whole number of ticks (\(window) s is not a multiple of detection.tick = \(detection.tick) s)")
         }
         for (name, addresses) in [("syslog.udp", syslog.udp), ("syslog.tcp", syslog.tcp), ("syslog.tls", syslog.tls), ("api.address", [api.address])] {
             for address in addresses {
@@ -124,11 +125,14 @@ extension VigilConfiguration {
 
     var detectionConfiguration: DetectionConfiguration {
         DetectionConfiguration(
-            windowSeconds: detection.window, tickSeconds: detection.tick, emaAlpha: detection.emaAlpha,
-            minimumWindows: detection.minimumWindows, minimumMessages: detection.minimumMessages,
+            windows: detection.windows, tickSeconds: detection.tick, emaAlpha: detection.emaAlpha,
+            minimumWindows: detection.minimumWindows, minimumErrors: detection.minErrors, minimumVolume: detection.minVolume,
+            minimumBaselineWindows: detection.minBaselineWindows, minimumServiceMessages: detection.minServiceMessages,
             errorSpikeMultiplier: detection.errorSpikeFactor, errorSpikeFloor: detection.errorSpikeFloor,
+            errorSpikeSignificance: detection.errorSpikeSignificance,
             highSeverityErrorRate: detection.highSeverityErrorRate, volumeSpikeMultiplier: detection.volumeSpikeFactor,
             serviceChangeThreshold: detection.serviceChangeDelta, cooldownSeconds: detection.cooldown,
+            correlationSeconds: detection.correlationWindow, resolveAfterTicks: detection.resolveAfter,
             maximumSamples: detection.maximumSamples, newPatternMinimumCount: detection.newPatternMinimum,
             patternRediscoverySeconds: detection.patternRediscovery,
             maximumTemplatesPerService: detection.templatesPerService)

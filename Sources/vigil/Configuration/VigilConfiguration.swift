@@ -58,14 +58,23 @@ struct VigilConfiguration: Equatable, Sendable {
     }
 
     struct Detection: Equatable, Sendable {
-        var window: Int64 = 300
+        /// Trailing windows judged on every tick, each with baselines of its own (seconds).
+        var windows: [Int64] = [60, 300]
         var tick: Int64 = 10
         var cooldown: Int64 = 900
         var emaAlpha = 0.2
         var minimumWindows = 1
-        var minimumMessages = 10
+        var minErrors = 8
+        var minVolume = 200
+        var minBaselineWindows = 3
+        var minServiceMessages = 5
+        /// Alerts within this many seconds of an incident's latest alert join it.
+        var correlationWindow: Int64 = 120
+        /// Ticks in a row without the rule matching (on any window) that resolve an alert.
+        var resolveAfter = 3
         var errorSpikeFactor = 5.0
         var errorSpikeFloor = 0.05
+        var errorSpikeSignificance = 1e-6
         var highSeverityErrorRate = 0.20
         var volumeSpikeFactor = 3.0
         var serviceChangeDelta = 3.0

@@ -137,7 +137,7 @@ struct ServeCommand: AsyncParsableCommand {
         let tapWriter = try config.syslog.tap.isEmpty ? nil : TapWriter(path: config.syslog.tap, parser: parser)
         var shardConfiguration = ShardSet.Configuration(
             shardCount: config.syslog.shards == 0 ? cores : config.syslog.shards,
-            tickSeconds: Int(detectionConfiguration.tickSeconds), windowSeconds: Int(detectionConfiguration.windowSeconds))
+            tickSeconds: Int(detectionConfiguration.tickSeconds), windowSeconds: Int(detectionConfiguration.longestWindow))
         shardConfiguration.templates =
             config.detection.mineTemplates == "off" ? nil : TemplateTracker.Configuration(detection: detectionConfiguration)
         shardConfiguration.mineUpToSeverity = config.detection.mineTemplates == "errors" ? 4 : 7
@@ -168,12 +168,16 @@ struct ServeCommand: AsyncParsableCommand {
         // server is a clear start-up error. Outages later are queued by the AlertWriter.
         let store: any VigilStore
         let baselines: [Baseline]
+        let unresolved: [AlertKey]
         do {
             let url = try DatabaseURL(parsing: config.database)
             store = try await url.openStore()
-            baselines = try await store.loadBaselines(windowSeconds: detectionConfiguration.windowSeconds)
+            baselines = try await store.loadBaselines(windows: detectionConfiguration.windows)
+            unresolved = try await store.unresolvedAlertKeys()
             shardSet.restore(try await store.loadTemplates())
-            logger.info("database open", metadata: ["database": "\(url)", "baselines": "\(baselines.count)"])
+            logger.info("database open", metadata: [
+                "database": "\(url)", "baselines": "\(baselines.count)", "unresolved_alert_keys": "\(unresolved.count)",
+            ])
         } catch {
             logger.critical("cannot open the database", metadata: ["error": "\(error)"])
             throw ExitCode.failure
@@ -185,8 +189,9 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: analyzer, store: store, logger: logger, announce: { notify.outboxEntries(for: $0, event: .analyzed) })
         logger.info("analysis", metadata: ["analyzer": "\(analyzer.usesClaude ? "claude" : "offline")", "model": "\(analyzer.model)"])
         let writer = AlertWriter(
-            store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds, analysis: analysis,
-            announce: { notify.outboxEntries(for: $0, event: .created) }, logger: logger)
+            store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds,
+            correlationSeconds: detectionConfiguration.correlationSeconds, analysis: analysis,
+            announce: { notify.outboxEntries(for: $0, event: $1) }, logger: logger)
         let transport = HTTPTransport(
             connectTimeout: min(notify.timeout, .seconds(10)), connectionsPerHost: notify.concurrency, logger: logger)
         let delivery = DeliveryWorker(store: store, configuration: notify, transport: transport, logger: logger)
@@ -195,7 +200,7 @@ struct ServeCommand: AsyncParsableCommand {
         ])
         let history = HistoryRecorder(
             configuration: .init(
-                tickSeconds: detectionConfiguration.tickSeconds, windowSeconds: detectionConfiguration.windowSeconds,
+                tickSeconds: detectionConfiguration.tickSeconds, windowSeconds: detectionConfiguration.longestWindow,
                 retentionSeconds: config.history.retention),
             source: shardSet, store: store, logger: logger)
         let detection = LiveDetection(shards: shardSet, writer: writer, configuration: detectionConfiguration, history: history)
@@ -208,7 +213,7 @@ struct ServeCommand: AsyncParsableCommand {
             dependencies: .init(
                 receiver: receiver, store: store, metrics: VigilMetrics(registry: registry, receiver: receiver),
                 detection: detection, readiness: readiness,
-                windowSeconds: detectionConfiguration.windowSeconds, tickSeconds: detectionConfiguration.tickSeconds,
+                windowSeconds: detectionConfiguration.longestWindow, tickSeconds: detectionConfiguration.tickSeconds,
                 history: history,
                 thresholds: .init(
                     errorSpikeFactor: detectionConfiguration.errorSpikeMultiplier, errorSpikeFloor: detectionConfiguration.errorSpikeFloor,
@@ -229,7 +234,7 @@ struct ServeCommand: AsyncParsableCommand {
                 .init(service: NotificationService(worker: delivery, transport: transport, grace: timeout / 4)),
                 .init(service: AnalysisService(queue: analysis, grace: timeout / 4)),
                 .init(service: HistoryService(recorder: history)),
-                .init(service: DetectionService(detection: detection, writer: writer, baselines: baselines)),
+                .init(service: DetectionService(detection: detection, writer: writer, baselines: baselines, unresolved: unresolved)),
                 .init(service: ReceiverService(receiver: receiver, tap: tapWriter, logger: logger)),
                 .init(service: TLSIntakeService(server: tls, logger: logger)),
                 .init(service: api),
