@@ -1,16 +1,25 @@
 import JSONOutput
 
-/// The alert as one JSON object — the shape `vigil analyze` prints and the HTTP API will serve
-/// (`GET /alerts/recent`). One call per key, through the Foundation-free ``JSONWriter`` that
-/// `vigil parse` also writes with.
+/// The alert as one JSON object — the shape `vigil analyze` and `vigil alerts` print and the HTTP
+/// API serves (`GET /alerts/recent`, inside incidents). One call per key, through the
+/// Foundation-free ``JSONWriter`` that `vigil parse` also writes with.
 extension Alert {
     public var json: String {
         var out = JSONWriter(capacity: 1024)
+        write(to: &out)
+        return out.text
+    }
+
+    /// Writes the alert as the next value of `out` (an incident nests its alerts this way).
+    public func write(to out: inout JSONWriter) {
         out.open()
         out.field("anomaly_id", anomalyID)
         out.field("detected_at", detectedAtRFC3339)
         out.field("severity", severity.rawValue)
         out.field("category", category.rawValue)
+        out.field("window_seconds", windowSeconds)
+        out.field("incident_id", incidentID)
+        out.field("resolved_at", resolvedAt.map(Alert.rfc3339(seconds:)))
         out.field("affected_services", affectedServices)
         out.field("description", description)
         out.key("metrics")
@@ -39,7 +48,6 @@ extension Alert {
         out.field("analysis_output_tokens", analysisOutputTokens.map(Double.init))
         out.field("analysis_latency_ms", analysisLatencyMilliseconds.map(Double.init))
         out.close()
-        return out.text
     }
 }
 

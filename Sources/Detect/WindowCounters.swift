@@ -48,9 +48,35 @@ public struct WindowCounters: Sendable {
     /// window. Unlike ``trailingWindow`` it is right for a service that has been silent since its
     /// newest tick: buckets older than `tick`'s window are left out although not yet cleared.
     public func trailingWindow(endingAt tick: Int64) -> SeverityCounts {
-        let n = Int64(buckets.count)
-        let upper = min(tick, newestTick)
-        let lower = max(tick, newestTick) - n + 1
+        trailingWindow(endingAt: tick, ticks: buckets.count)
+    }
+
+    /// The sum over the `ticks` ticks ending at `tick` (inclusive; at most ``bucketCount``): every
+    /// window shorter than the ring is summed from the same buckets.
+    public func trailingWindow(endingAt tick: Int64, ticks: Int) -> SeverityCounts {
+        let count = Int64(min(ticks, buckets.count))
+        guard count > 0 else { return SeverityCounts() }
+        return counts(ticks: (tick - count + 1)...tick)
+    }
+
+    /// The counts of one tick (none when it is outside the ring).
+    public func counts(atTick tick: Int64) -> SeverityCounts {
+        counts(ticks: tick...tick)
+    }
+
+    /// Replaces the counts of `tick` (a newer tick advances the window first; one older than the
+    /// window is ignored): for a reader that is given whole ticks rather than single messages.
+    public mutating func set(_ counts: SeverityCounts, at tick: Int64) {
+        advance(to: tick)
+        guard tick > newestTick - Int64(buckets.count) else { return }
+        buckets[index(of: tick)] = counts
+    }
+
+    /// The sum over the ticks `ticks` (both ends included) that the ring still holds, without
+    /// moving the window: the per-minute history reads each tick once, as it ends.
+    public func counts(ticks: ClosedRange<Int64>) -> SeverityCounts {
+        let lower = max(ticks.lowerBound, newestTick - Int64(buckets.count) + 1)
+        let upper = min(ticks.upperBound, newestTick)
         var sum = SeverityCounts()
         guard lower <= upper else { return sum }
         for t in lower...upper { sum.add(buckets[index(of: t)]) }

@@ -2,6 +2,7 @@ import Detect
 import Foundation
 import Ingest
 import Logging
+import SecureIngest
 import Store
 import Syslog
 
@@ -74,14 +75,16 @@ extension VigilConfiguration {
 
     /// The checks that span keys or need parsing (addresses, URLs, names).
     func validate() throws(ConfigurationError) {
-        guard detection.window % detection.tick == 0 else {
-            throw failure("detection.window", "must be a whole number of ticks (\(detection.window) s is not a multiple of detection.tick = \(detection.tick) s)")
+        guard detection.windows.count <= 8 else { throw failure("detection.windows", "at most 8 windows (got \(detection.windows.count))") }
+        for window in detection.windows where window % detection.tick != 0 {
+            throw failure("detection.windows", "each must be a whole number of ticks (\(window) s is not a multiple of detection.tick = \(detection.tick) s)")
         }
-        for (name, addresses) in [("syslog.udp", syslog.udp), ("syslog.tcp", syslog.tcp), ("api.address", [api.address])] {
+        for (name, addresses) in [("syslog.udp", syslog.udp), ("syslog.tcp", syslog.tcp), ("syslog.tls", syslog.tls), ("api.address", [api.address])] {
             for address in addresses {
                 do { _ = try Ingest.SocketAddress(parsing: address) } catch { throw failure(name, error.description) }
             }
         }
+        try validateSecureIntake()
         do { _ = try DatabaseURL(parsing: database) } catch { throw failure("database.url", "\(error)") }
         guard ["all", "errors", "off"].contains(detection.mineTemplates) else {
             throw failure("detection.mine_templates", "must be all, errors or off (got '\(detection.mineTemplates)')")
@@ -96,15 +99,40 @@ extension VigilConfiguration {
         guard let url = URL(string: analysis.baseURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
             throw failure("analysis.base_url", "must be an http:// or https:// URL (got '\(analysis.baseURL)')")
         }
+        try validateNotify()
+    }
+
+    /// TLS files come in pairs and only where they are used; allowlists and names parse.
+    private func validateSecureIntake() throws(ConfigurationError) {
+        if !syslog.tls.isEmpty {
+            if syslog.tlsCert.isEmpty { throw failure("syslog.tls_cert", "required when syslog.tls is set (PEM certificate, chain allowed)") }
+            if syslog.tlsKey.isEmpty { throw failure("syslog.tls_key", "required when syslog.tls is set (PEM private key)") }
+        }
+        if !syslog.tlsAllowedNames.isEmpty, syslog.tlsClientCA.isEmpty {
+            throw failure("syslog.tls_allowed_names", "needs syslog.tls_client_ca (names are read from verified client certificates)")
+        }
+        for (key, path) in [("syslog.tls_cert", syslog.tlsCert), ("syslog.tls_key", syslog.tlsKey), ("syslog.tls_client_ca", syslog.tlsClientCA),
+                            ("api.tls_cert", api.tlsCert), ("api.tls_key", api.tlsKey)]
+        where !path.isEmpty && !FileManager.default.isReadableFile(atPath: path) {
+            throw failure(key, "cannot read '\(path)'")
+        }
+        if api.tlsCert.isEmpty != api.tlsKey.isEmpty {
+            throw failure(api.tlsCert.isEmpty ? "api.tls_cert" : "api.tls_key", "api.tls_cert and api.tls_key go together")
+        }
+        do { _ = try SourceAllowlist(parsing: syslog.allow) } catch { throw failure("syslog.allow", error.description) }
+        do { _ = try PeerNameMatcher(syslog.tlsAllowedNames) } catch { throw failure("syslog.tls_allowed_names", error.description) }
     }
 
     var detectionConfiguration: DetectionConfiguration {
         DetectionConfiguration(
-            windowSeconds: detection.window, tickSeconds: detection.tick, emaAlpha: detection.emaAlpha,
-            minimumWindows: detection.minimumWindows, minimumMessages: detection.minimumMessages,
+            windows: detection.windows, tickSeconds: detection.tick, emaAlpha: detection.emaAlpha,
+            minimumWindows: detection.minimumWindows, minimumErrors: detection.minErrors, minimumVolume: detection.minVolume,
+            minimumBaselineWindows: detection.minBaselineWindows, minimumServiceMessages: detection.minServiceMessages,
             errorSpikeMultiplier: detection.errorSpikeFactor, errorSpikeFloor: detection.errorSpikeFloor,
+            errorSpikeSignificance: detection.errorSpikeSignificance,
             highSeverityErrorRate: detection.highSeverityErrorRate, volumeSpikeMultiplier: detection.volumeSpikeFactor,
             serviceChangeThreshold: detection.serviceChangeDelta, cooldownSeconds: detection.cooldown,
+            correlationSeconds: detection.correlationWindow, resolveAfterTicks: detection.resolveAfter,
             maximumSamples: detection.maximumSamples, newPatternMinimumCount: detection.newPatternMinimum,
             patternRediscoverySeconds: detection.patternRediscovery,
             maximumTemplatesPerService: detection.templatesPerService)

@@ -22,15 +22,17 @@ struct ReceiverService: Service {
 }
 
 /// Live detection as a service: ticks until graceful shutdown, judges a last time, then writes
-/// what is queued (alerts, baselines) to the store before the group lets the store close.
+/// what is queued (alerts, resolutions, baselines) to the store before the group lets the store close.
 struct DetectionService: Service {
     let detection: LiveDetection
     let writer: AlertWriter
     let baselines: [Baseline]
+    /// Keys of the store's alerts still unresolved at start (the detector resolves them too).
+    let unresolved: [AlertKey]
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await detection.run(baselines: baselines)
+            await detection.run(baselines: baselines, unresolved: unresolved)
         }
         await writer.flush()
     }
