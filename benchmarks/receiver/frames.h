@@ -34,6 +34,30 @@ static inline double cpu_self(void) {
     return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/* The frames [first, last) of connection I of N (equal message counts, cut on frame
+ * boundaries), as byte offsets into the file: [*from, *to). */
+static inline void frames_slice(const struct frames *f, int i, int n, size_t *from, size_t *to) {
+    size_t first = f->count * (size_t)i / (size_t)n, last = f->count * (size_t)(i + 1) / (size_t)n;
+    *from = first == 0 ? 0 : f->end[first - 1];
+    *to = f->end[last - 1];
+}
+
+/* When the connections finished: the latest sent_at, and the latest closed_at (or -1 when one
+ * did not close in time), folded in connection by connection. */
+struct finish { double sent_at, closed_at; };
+
+static inline void finish_add(struct finish *f, double sent_at, double closed_at) {
+    if (sent_at > f->sent_at) f->sent_at = sent_at;
+    if (f->closed_at >= 0) f->closed_at = closed_at < 0 ? -1 : (closed_at > f->closed_at ? closed_at : f->closed_at);
+}
+
+/* The senders' one line of output. */
+static inline void print_result(const struct frames *f, int conns, double start, struct finish done) {
+    printf("messages=%zu bytes=%zu conns=%d send_s=%.3f drain_s=%.3f start=%.6f cpu_s=%.3f\n", f->count,
+           (size_t)f->end[f->count - 1], conns, done.sent_at - start, done.closed_at < 0 ? -1.0 : done.closed_at - start,
+           start, cpu_self());
+}
+
 /* Maps PATH and indexes at most MAX frames (0 = all). Exits on a malformed file. */
 static inline void frames_load(struct frames *f, const char *path, size_t max) {
     int fd = open(path, O_RDONLY);

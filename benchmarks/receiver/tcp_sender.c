@@ -92,11 +92,11 @@ int main(int argc, char **argv) {
     pthread_barrier_init(&go, NULL, (unsigned)conns + 1);
     struct conn *cs = calloc((size_t)conns, sizeof *cs);
     pthread_t *th = calloc((size_t)conns, sizeof *th);
-    size_t first = 0;
     for (int i = 0; i < conns; i++) {
-        size_t last = fr.count * (size_t)(i + 1) / (size_t)conns; /* frames [first, last) */
-        cs[i].from = first == 0 ? 0 : (off_t)fr.end[first - 1];
-        cs[i].to = (off_t)fr.end[last - 1];
+        size_t from, to;
+        frames_slice(&fr, i, conns, &from, &to);
+        cs[i].from = (off_t)from;
+        cs[i].to = (off_t)to;
         cs[i].file = fd;
         cs[i].go = &go;
         cs[i].timeout_s = timeout_s;
@@ -106,17 +106,14 @@ int main(int argc, char **argv) {
             return 1;
         }
         pthread_create(&th[i], NULL, run, &cs[i]);
-        first = last;
     }
     double start = now_s();
     pthread_barrier_wait(&go);
-    double sent_at = 0, closed_at = 0;
+    struct finish done = {0, 0};
     for (int i = 0; i < conns; i++) {
         pthread_join(th[i], NULL);
-        if (cs[i].sent_at > sent_at) sent_at = cs[i].sent_at;
-        if (closed_at >= 0) closed_at = cs[i].closed_at < 0 ? -1 : (cs[i].closed_at > closed_at ? cs[i].closed_at : closed_at);
+        finish_add(&done, cs[i].sent_at, cs[i].closed_at);
     }
-    printf("messages=%zu bytes=%zu conns=%d send_s=%.3f drain_s=%.3f start=%.6f cpu_s=%.3f\n", fr.count,
-           (size_t)fr.end[fr.count - 1], conns, sent_at - start, closed_at < 0 ? -1.0 : closed_at - start, start, cpu_self());
+    print_result(&fr, conns, start, done);
     return 0;
 }

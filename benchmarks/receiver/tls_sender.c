@@ -100,11 +100,11 @@ int main(int argc, char **argv) {
     pthread_barrier_init(&go, NULL, (unsigned)conns + 1);
     struct conn *cs = calloc((size_t)conns, sizeof *cs);
     pthread_t *th = calloc((size_t)conns, sizeof *th);
-    size_t first = 0;
     for (int i = 0; i < conns; i++) {
-        size_t last = fr.count * (size_t)(i + 1) / (size_t)conns; /* frames [first, last) */
-        cs[i].from = fr.data + (first == 0 ? 0 : fr.end[first - 1]);
-        cs[i].to = fr.data + fr.end[last - 1];
+        size_t from, to;
+        frames_slice(&fr, i, conns, &from, &to);
+        cs[i].from = fr.data + from;
+        cs[i].to = fr.data + to;
         cs[i].go = &go;
         cs[i].timeout_s = timeout_s;
         cs[i].sock = socket(AF_INET, SOCK_STREAM, 0);
@@ -113,17 +113,14 @@ int main(int argc, char **argv) {
         SSL_set_fd(cs[i].ssl, cs[i].sock);
         if (SSL_connect(cs[i].ssl) != 1) { ERR_print_errors_fp(stderr); fprintf(stderr, "TLS handshake failed\n"); return 1; }
         pthread_create(&th[i], NULL, run, &cs[i]);
-        first = last;
     }
     double start = now_s();
     pthread_barrier_wait(&go);
-    double sent_at = 0, closed_at = 0;
+    struct finish done = {0, 0};
     for (int i = 0; i < conns; i++) {
         pthread_join(th[i], NULL);
-        if (cs[i].sent_at > sent_at) sent_at = cs[i].sent_at;
-        if (closed_at >= 0) closed_at = cs[i].closed_at < 0 ? -1 : (cs[i].closed_at > closed_at ? cs[i].closed_at : closed_at);
+        finish_add(&done, cs[i].sent_at, cs[i].closed_at);
     }
-    printf("messages=%zu bytes=%zu conns=%d send_s=%.3f drain_s=%.3f start=%.6f cpu_s=%.3f\n", fr.count,
-           (size_t)fr.end[fr.count - 1], conns, sent_at - start, closed_at < 0 ? -1.0 : closed_at - start, start, cpu_self());
+    print_result(&fr, conns, start, done);
     return 0;
 }
