@@ -37,14 +37,17 @@ public enum HTTPAPI {
         public var metrics: VigilMetrics
         public var detection: any DetectionState
         public var readiness: Readiness
+        /// The cluster this instance belongs to, for `/health` (`nil`: a single instance).
+        public var cluster: (any ClusterHealthSource)?
         /// The detection window and tick (for `/services`).
         public var windowSeconds: Int64
         public var tickSeconds: Int64
 
         public init(
             receiver: Receiver, store: any VigilStore, metrics: VigilMetrics, detection: any DetectionState,
-            readiness: Readiness, windowSeconds: Int64, tickSeconds: Int64
+            readiness: Readiness, windowSeconds: Int64, tickSeconds: Int64, cluster: (any ClusterHealthSource)? = nil
         ) {
+            self.cluster = cluster
             self.receiver = receiver
             self.store = store
             self.metrics = metrics
@@ -116,8 +119,13 @@ public protocol DetectionState: Sendable {
     func pendingAlerts() async -> Int
     /// Stored alerts waiting for (or in) root-cause analysis.
     func pendingAnalyses() async -> Int
+    /// Per service, the counts `/services` shows when they are not this process's own (a
+    /// cluster's, summed over its instances); `nil`: the local shards' counts.
+    func activity(endingAtTick lastTick: Int64) async -> [ServiceActivity]?
 }
 
 extension DetectionState {
     public func pendingAnalyses() async -> Int { 0 }
+
+    public func activity(endingAtTick lastTick: Int64) async -> [ServiceActivity]? { nil }
 }

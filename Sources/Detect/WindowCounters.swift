@@ -57,6 +57,20 @@ public struct WindowCounters: Sendable {
         return sum
     }
 
+    /// Replaces the counts of `tick` (a newer tick advances the window first; one older than the
+    /// window is ignored): for a reader that is given whole ticks rather than single messages.
+    public mutating func set(_ counts: SeverityCounts, at tick: Int64) {
+        advance(to: tick)
+        guard tick > newestTick - Int64(buckets.count) else { return }
+        buckets[index(of: tick)] = counts
+    }
+
+    /// The counts of one tick (none when it is outside the ring).
+    public func counts(atTick tick: Int64) -> SeverityCounts {
+        guard tick <= newestTick, tick > newestTick - Int64(buckets.count) else { return SeverityCounts() }
+        return buckets[index(of: tick)]
+    }
+
     private func index(of tick: Int64) -> Int {
         let n = Int64(buckets.count)
         return Int(((tick % n) + n) % n)

@@ -59,7 +59,7 @@ public struct TemplateTracker: Sendable {
     }
 
     public let configuration: Configuration
-    private var services: [UInt64: ServiceTemplates] = [:]
+    var services: [UInt64: ServiceTemplates] = [:]
     /// Messages not mined because their service's hash belongs to another name.
     public private(set) var collisions = 0
 

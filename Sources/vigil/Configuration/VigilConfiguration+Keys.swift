@@ -114,6 +114,9 @@ extension VigilConfiguration {
         integer("analysis.max_retries", \.analysis.maxRetries, 0...20),
         integer("analysis.queue_capacity", \.analysis.queueCapacity, 1...1_000_000),
         integer("analysis.concurrency", \.analysis.concurrency, 1...64),
+        string("cluster.instance_name", \.cluster.instanceName),
+        integer("cluster.member_timeout", \.cluster.memberTimeout, 1...86_400),
+        integer("cluster.retention", \.cluster.retention, 60...(30 * 86_400)),
         number("shutdown.timeout", \.shutdown.timeout, 1...600),
     ]
 

@@ -1,3 +1,4 @@
+import Cluster
 import Detect
 import Foundation
 import Ingest
@@ -83,6 +84,15 @@ extension VigilConfiguration {
             }
         }
         do { _ = try DatabaseURL(parsing: database) } catch { throw failure("database.url", "\(error)") }
+        if cluster.instanceName.utf8.count > 200 {
+            throw failure("cluster.instance_name", "must be at most 200 bytes")
+        }
+        if sources["cluster.member_timeout"] != nil, cluster.memberTimeout < 2 * detection.tick {
+            throw failure("cluster.member_timeout", "must be at least two ticks (\(2 * detection.tick) s with detection.tick = \(detection.tick) s)")
+        }
+        if sources["cluster.retention"] != nil, cluster.retention < detection.window + 2 * detection.tick {
+            throw failure("cluster.retention", "must cover a window and two ticks (at least \(detection.window + 2 * detection.tick) s)")
+        }
         guard ["all", "errors", "off"].contains(detection.mineTemplates) else {
             throw failure("detection.mine_templates", "must be all, errors or off (got '\(detection.mineTemplates)')")
         }
@@ -96,6 +106,19 @@ extension VigilConfiguration {
         guard let url = URL(string: analysis.baseURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
             throw failure("analysis.base_url", "must be an http:// or https:// URL (got '\(analysis.baseURL)')")
         }
+    }
+
+    /// The cluster membership of `vigil serve` on PostgreSQL; `httpPort` tells instances on one
+    /// host apart in the default instance name.
+    func clusterConfiguration(httpPort: Int) -> ClusterConfiguration {
+        let name = cluster.instanceName.isEmpty
+            ? ClusterConfiguration.defaultInstanceName(hostName: HostName.current, port: httpPort)
+            : cluster.instanceName
+        // Left at its default, the timeout stretches to three ticks for long ticks.
+        let timeout = sources["cluster.member_timeout"] == nil ? max(cluster.memberTimeout, 3 * detection.tick) : cluster.memberTimeout
+        return ClusterConfiguration(
+            instanceName: name, tickSeconds: detection.tick, windowSeconds: detection.window, memberTimeoutSeconds: timeout,
+            retentionSeconds: cluster.retention, address: api.address)
     }
 
     var detectionConfiguration: DetectionConfiguration {

@@ -73,6 +73,17 @@ struct VigilConfiguration: Equatable, Sendable {
         var concurrency = 2
     }
 
+    /// Several `vigil serve` on one PostgreSQL database (ignored with SQLite).
+    struct Cluster: Equatable, Sendable {
+        /// Unique among the live instances. Empty: the host name and the HTTP API's port.
+        var instanceName = ""
+        /// Seconds without a flush after which an instance is dropped from the sum (at least two
+        /// ticks; when left at the default with a long tick, three ticks).
+        var memberTimeout: Int64 = 30
+        /// Seconds of per-tick counts kept in the database (at least a window and two ticks).
+        var retention: Int64 = 900
+    }
+
     struct Shutdown: Equatable, Sendable {
         /// Seconds the whole shutdown (drain, final tick, flush) may take before the rest is abandoned.
         var timeout = 8.0
@@ -84,6 +95,7 @@ struct VigilConfiguration: Equatable, Sendable {
     var log = Log()
     var detection = Detection()
     var analysis = Analysis()
+    var cluster = Cluster()
     var shutdown = Shutdown()
 
     /// Where each key's value came from (`conf/vigil.toml line 12`, `VIGIL_API_TOKEN`, `--http`),
@@ -92,7 +104,7 @@ struct VigilConfiguration: Equatable, Sendable {
 
     static func == (a: Self, b: Self) -> Bool {
         a.syslog == b.syslog && a.api == b.api && a.database == b.database && a.log == b.log
-            && a.detection == b.detection && a.analysis == b.analysis && a.shutdown == b.shutdown
+            && a.detection == b.detection && a.analysis == b.analysis && a.cluster == b.cluster && a.shutdown == b.shutdown
     }
 }
 

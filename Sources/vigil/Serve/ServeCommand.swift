@@ -1,6 +1,7 @@
 import API
 import Analyze
 import ArgumentParser
+import Cluster
 import Detect
 import Foundation
 import Ingest
@@ -149,15 +150,33 @@ struct ServeCommand: AsyncParsableCommand {
         // server is a clear start-up error. Outages later are queued by the AlertWriter.
         let store: any VigilStore
         let baselines: [Baseline]
+        let url: DatabaseURL
+        let templates: [PersistentTemplate]
         do {
-            let url = try DatabaseURL(parsing: config.database)
+            url = try DatabaseURL(parsing: config.database)
             store = try await url.openStore()
             baselines = try await store.loadBaselines(windowSeconds: detectionConfiguration.windowSeconds)
-            shardSet.restore(try await store.loadTemplates())
+            templates = try await store.loadTemplates()
+            shardSet.restore(templates)
             logger.info("database open", metadata: ["database": "\(url)", "baselines": "\(baselines.count)"])
         } catch {
             logger.critical("cannot open the database", metadata: ["error": "\(error)"])
             throw ExitCode.failure
+        }
+        // On PostgreSQL this instance is a member of the cluster of every vigil serve on that
+        // database; a second live instance with the same name is refused here.
+        var cluster: ClusterNode?
+        if case .postgres(let text) = url {
+            do {
+                cluster = try await ClusterNode.join(
+                    location: try PostgresLocation(url: text),
+                    configuration: config.clusterConfiguration(httpPort: Int(httpAddress.port)),
+                    store: store, templates: .init(detection: detectionConfiguration), restored: templates, logger: logger)
+            } catch {
+                logger.critical("cannot join the cluster", metadata: ["error": "\(error)"])
+                try? await store.close()
+                throw ExitCode.failure
+            }
         }
         let analyzer = AnalyzerConfiguration(config.analysis)
         let analysis = AnalysisQueue.make(configuration: analyzer, store: store, logger: logger)
@@ -165,6 +184,14 @@ struct ServeCommand: AsyncParsableCommand {
         let writer = AlertWriter(
             store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds, analysis: analysis, logger: logger)
         let detection = LiveDetection(shards: shardSet, writer: writer, configuration: detectionConfiguration)
+        let clusterDetection = cluster.map {
+            ClusterDetection(node: $0, shards: shardSet, writer: writer, store: store, configuration: detectionConfiguration, logger: logger)
+        }
+        let detectionService: any Service = if let clusterDetection {
+            ClusterDetectionService(detection: clusterDetection, writer: writer)
+        } else {
+            DetectionService(detection: detection, writer: writer, baselines: baselines)
+        }
         let readiness = Readiness()
 
         let api = HTTPAPI.application(
@@ -173,8 +200,9 @@ struct ServeCommand: AsyncParsableCommand {
                 token: config.api.token, maxBodyBytes: config.api.maxBodyBytes),
             dependencies: .init(
                 receiver: receiver, store: store, metrics: VigilMetrics(registry: registry, receiver: receiver),
-                detection: detection, readiness: readiness,
-                windowSeconds: detectionConfiguration.windowSeconds, tickSeconds: detectionConfiguration.tickSeconds),
+                detection: clusterDetection.map { $0 as any DetectionState } ?? detection, readiness: readiness,
+                windowSeconds: detectionConfiguration.windowSeconds, tickSeconds: detectionConfiguration.tickSeconds,
+                cluster: cluster.map(ClusterHealthReport.init)),
             logger: logger,
             onServerRunning: { port in
                 logger.info("serving HTTP", metadata: ["address": "\(httpAddress.host):\(port)", "auth": "\(config.api.token.isEmpty ? "none" : "bearer")"])
@@ -185,7 +213,7 @@ struct ServeCommand: AsyncParsableCommand {
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: AnalysisService(queue: analysis, grace: timeout / 4)),
-                .init(service: DetectionService(detection: detection, writer: writer, baselines: baselines)),
+                .init(service: detectionService),
                 .init(service: ReceiverService(receiver: receiver, tap: tapWriter, logger: logger)),
                 .init(service: api),
                 .init(service: ReadinessService(readiness: readiness, logger: logger)),

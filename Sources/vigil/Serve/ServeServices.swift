@@ -36,6 +36,20 @@ struct DetectionService: Service {
     }
 }
 
+/// Detection as a cluster member: ticks (flushing, and judging on the leader) until graceful
+/// shutdown, then leaves the cluster and writes what is queued.
+struct ClusterDetectionService: Service {
+    let detection: ClusterDetection
+    let writer: AlertWriter
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await detection.run()
+        }
+        await writer.flush()
+    }
+}
+
 /// The first service to hear of shutdown (it is listed last): `/health` turns 503 at once,
 /// while HTTP still answers.
 struct ReadinessService: Service {
