@@ -333,8 +333,7 @@ public actor ClusterNode {
         let first = tick - configuration.ticksPerWindow + 1
         let flushed = try await database.flushedTicks(from: first, through: tick, tickSeconds: configuration.tickSeconds)
         let changed = flushed.keys.filter { flushed[$0] != consumed[$0] }.sorted()
-        let counts = try await database.serviceSums(ticks: changed, tickSeconds: configuration.tickSeconds)
-        let templateSums = try await database.templateSums(ticks: changed, tickSeconds: configuration.tickSeconds)
+        let (counts, templateSums) = try await database.tickSums(ticks: changed, tickSeconds: configuration.tickSeconds)
         var registry = templates ?? ClusterTemplates(configuration: templateConfiguration)
         let unknown = registry.servicesWithUnknownIDs(in: templateSums)
         if !unknown.isEmpty { registry.learn(try await database.definitions(services: unknown)) }

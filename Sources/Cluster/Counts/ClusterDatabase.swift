@@ -10,8 +10,8 @@ import Store
 /// **One row per instance and tick.** A flush is one statement whatever the number of services:
 /// the services and their eight severity counts travel as parallel arrays (`services`, `c0`…`c7`),
 /// the template counts likewise, and new template definitions and the member's heartbeat ride in
-/// the same statement (data-modifying CTEs). The leader sums in SQL with `unnest`, so it reads
-/// one row per service and tick, not one per instance.
+/// the same statement (data-modifying CTEs). The leader reads those rows and sums them itself
+/// (``tickSums(ticks:tickSeconds:)``); only `/services` sums in SQL, once per request.
 final class ClusterDatabase: Sendable {
     /// Flushes, the leader's reads and pruning never need more at once.
     static let maximumConnections = 3
@@ -163,53 +163,64 @@ final class ClusterDatabase: Sendable {
         return flushed
     }
 
-    /// Per tick in `ticks`, every service's counts summed over the instances that flushed it
-    /// (members with another tick length are left out: their ticks are other spans of time).
-    func serviceSums(ticks: [Int64], tickSeconds: Int64) async throws -> [ClusterTickCounts] {
-        guard !ticks.isEmpty else { return [] }
-        let result = try await rows("serviceSums", """
-            SELECT c.tick, u.service,
-                   SUM(u.c0)::BIGINT, SUM(u.c1)::BIGINT, SUM(u.c2)::BIGINT, SUM(u.c3)::BIGINT,
-                   SUM(u.c4)::BIGINT, SUM(u.c5)::BIGINT, SUM(u.c6)::BIGINT, SUM(u.c7)::BIGINT
-            FROM cluster_counts c
-            JOIN cluster_members m ON m.instance = c.instance AND m.tick_seconds = \(tickSeconds)
-            CROSS JOIN LATERAL unnest(c.services, c.c0, c.c1, c.c2, c.c3, c.c4, c.c5, c.c6, c.c7)
-                 AS u(service, c0, c1, c2, c3, c4, c5, c6, c7)
+    /// Per tick in `ticks`, every service's counts and every (service, template id)'s occurrences
+    /// summed over the instances that flushed it (members with another tick length are left out:
+    /// their ticks are other spans of time).
+    ///
+    /// The rows come whole (one per instance and tick, arrays decoded by PostgresNIO) and are
+    /// summed here, on the leader, rather than by `unnest … GROUP BY` in PostgreSQL: the database
+    /// is the one resource every instance shares, and summing is the part that grows with
+    /// instances × services. benchmarks/cluster, 4 instances × 10 k services: 114 ms per tick
+    /// here against 411 ms for the same sums in SQL (p50, on the same loaded machine).
+    func tickSums(ticks: [Int64], tickSeconds: Int64) async throws -> (services: [ClusterTickCounts], templates: [TemplateTickSum]) {
+        guard !ticks.isEmpty else { return ([], []) }
+        let result = try await rows("tickSums", """
+            SELECT c.tick, c.instance, c.services, c.c0, c.c1, c.c2, c.c3, c.c4, c.c5, c.c6, c.c7,
+                   c.template_services, c.template_ids, c.template_counts, c.template_severities
+            FROM cluster_counts c JOIN cluster_members m ON m.instance = c.instance AND m.tick_seconds = \(tickSeconds)
             WHERE c.tick = ANY(\(ticks)::BIGINT[])
-            GROUP BY c.tick, u.service
             """)
-        var byTick: [Int64: [(service: String, counts: SeverityCounts)]] = [:]
-        for tick in ticks { byTick[tick] = [] }
+        var services: [Int64: [String: SeverityCounts]] = [:]
+        var templates: [TemplateTickSum.Key: (count: Int, severity: Int)] = [:]
+        for tick in ticks { services[tick] = [:] }
         for row in result {
             let cells = row.makeRandomAccess()
-            var counts = SeverityCounts()
-            for severity in 0..<8 {
-                counts.add(severity: severity, count: Int(try cells[2 + severity].decode(Int64.self)))
+            let tick = try cells[0].decode(Int64.self)
+            let names = try cells[2].decode([String].self)
+            var lanes: [[Int32]] = []
+            for severity in 0..<8 { lanes.append(try cells[3 + severity].decode([Int32].self)) }
+            let instance = try cells[1].decode(String.self)
+            guard lanes.allSatisfy({ $0.count == names.count }) else {
+                throw ClusterError.database(operation: "tickSums", reason: "row (\(tick), \(instance)): arrays of unequal length")
             }
-            byTick[try cells[0].decode(Int64.self), default: []].append((try cells[1].decode(String.self), counts))
+            var sums = services[tick] ?? [:]
+            sums.reserveCapacity(names.count)
+            for (index, name) in names.enumerated() {
+                sums[name, default: SeverityCounts()].add(lanes: lanes, at: index)
+            }
+            services[tick] = sums
+            let templateServices = try cells[11].decode([String].self)
+            let templateIDs = try cells[12].decode([Int64].self)
+            let templateCounts = try cells[13].decode([Int32].self)
+            let templateSeverities = try cells[14].decode([Int16].self)
+            guard templateIDs.count == templateServices.count, templateCounts.count == templateServices.count,
+                  templateSeverities.count == templateServices.count
+            else {
+                throw ClusterError.database(operation: "tickSums", reason: "row (\(tick), \(instance)): template arrays of unequal length")
+            }
+            for index in templateServices.indices {
+                let key = TemplateTickSum.Key(tick: tick, service: templateServices[index], id: UInt64(bitPattern: templateIDs[index]))
+                let previous = templates[key] ?? (0, 7)
+                templates[key] = (previous.count + Int(templateCounts[index]), min(previous.severity, Int(templateSeverities[index])))
+            }
         }
-        return byTick.keys.sorted().map { ClusterTickCounts(tick: $0, services: byTick[$0] ?? []) }
-    }
-
-    /// Per tick in `ticks`, every (service, template id)'s occurrences summed over the instances.
-    func templateSums(ticks: [Int64], tickSeconds: Int64) async throws -> [TemplateTickSum] {
-        guard !ticks.isEmpty else { return [] }
-        let result = try await rows("templateSums", """
-            SELECT c.tick, u.service, u.template_id, SUM(u.count)::BIGINT, MIN(u.severity)::BIGINT
-            FROM cluster_counts c
-            JOIN cluster_members m ON m.instance = c.instance AND m.tick_seconds = \(tickSeconds)
-            CROSS JOIN LATERAL unnest(c.template_services, c.template_ids, c.template_counts, c.template_severities)
-                 AS u(service, template_id, count, severity)
-            WHERE c.tick = ANY(\(ticks)::BIGINT[])
-            GROUP BY c.tick, u.service, u.template_id
-            """)
-        return try result.map { row in
-            let cells = row.makeRandomAccess()
-            return TemplateTickSum(
-                tick: try cells[0].decode(Int64.self), service: try cells[1].decode(String.self),
-                id: UInt64(bitPattern: try cells[2].decode(Int64.self)), count: Int(try cells[3].decode(Int64.self)),
-                severity: Int(try cells[4].decode(Int64.self)))
+        let counts = services.keys.sorted().map { tick in
+            ClusterTickCounts(tick: tick, services: (services[tick] ?? [:]).map { (service: $0.key, counts: $0.value) })
         }
+        let templateSums = templates.map { key, value in
+            TemplateTickSum(tick: key.tick, service: key.service, id: key.id, count: value.count, severity: value.severity)
+        }
+        return (counts, templateSums)
     }
 
     /// Every template definition any instance announced for these services.

@@ -30,6 +30,21 @@ struct TemplateTickSum: Sendable, Hashable {
     var id: UInt64
     var count: Int
     var severity: Int
+
+    struct Key: Hashable {
+        var tick: Int64
+        var service: String
+        var id: UInt64
+    }
+}
+
+extension SeverityCounts {
+    /// Adds the counts at `index` of the eight per-severity lanes (a flushed row's `c0`…`c7`).
+    mutating func add(lanes: [[Int32]], at index: Int) {
+        for severity in 0..<8 where lanes[severity][index] != 0 {
+            add(severity: severity, count: Int(lanes[severity][index]))
+        }
+    }
 }
 
 /// A template as an instance announced it: the id its miner gave it, its text and first example.

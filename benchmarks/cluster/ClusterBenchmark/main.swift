@@ -5,7 +5,7 @@
 // one tick writes, and the leader's whole tick.
 //
 //   swift run -c release ClusterBenchmark --url postgres://vigil:vigil@127.0.0.1:5432/vigil_test \
-//       [--instances 1,2,4] [--services 1000,10000] [--ticks 15]
+//       [--instances 1,2,4] [--services 1000,10000] [--ticks 15] [--logged]
 //
 // Each (N, S) runs on a database of its own (created and dropped; the role needs CREATEDB).
 // Ticks are stepped back to back (not on the wall clock), so the figures are costs, not waits.
@@ -21,10 +21,16 @@ struct Options {
     var instances = [1, 2, 4]
     var services = [1_000, 10_000]
     var ticks = 15
+    /// `cluster_counts` as the migration makes it (UNLOGGED), or `--logged` (WAL-logged) to compare.
+    var logged = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
         while let argument = iterator.next() {
+            if argument == "--logged" {
+                logged = true
+                continue
+            }
             let value = iterator.next() ?? ""
             switch argument {
             case "--url": url = value
@@ -94,8 +100,15 @@ func administer(_ sql: String, on location: PostgresLocation) async throws -> [P
     return try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
 }
 
-print("| instances | services each | flush p50 / p95 ms | leader sum p50 / p95 ms | detect p50 / p95 ms | leader tick p50 / p95 ms | rows / tick | KiB / tick |")
-print("|---|---|---|---|---|---|---|---|")
+print("| instances | services each | flush p50 / p95 ms | leader sum p50 / p95 ms | detect p50 / p95 ms | leader tick p50 / p95 ms | rows / tick | KiB / tick | WAL KiB / tick |")
+print("|---|---|---|---|---|---|---|---|---|")
+
+/// The server's WAL insert position (bytes): its growth over a run is what the run logged (the
+/// whole server's, so an idle server gives the cleanest figure).
+func walPosition(_ location: PostgresLocation) async throws -> Int64 {
+    let rows = try await administer("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::BIGINT", on: location)
+    return try rows.first?.makeRandomAccess()[0].decode(Int64.self) ?? 0
+}
 for serviceCount in options.services {
     for instanceCount in options.instances {
         let name = "vigil_bench_cluster_\(instanceCount)_\(serviceCount)_\(ProcessInfo.processInfo.processIdentifier)"
@@ -105,6 +118,8 @@ for serviceCount in options.services {
         let store = try await DatabaseURL.postgres(
             "postgres://\(location.username)\(location.password.map { ":" + $0 } ?? "")@\(location.host):\(location.port)/\(name)"
         ).openStore()
+        if options.logged { _ = try await administer("ALTER TABLE cluster_counts SET LOGGED", on: location) }
+        let walBefore = try await walPosition(location)
         let detection = DetectionConfiguration(windowSeconds: 60, tickSeconds: 1)
         var nodes: [ClusterNode] = []
         for index in 0..<instanceCount {
@@ -152,11 +167,13 @@ for serviceCount in options.services {
             rows.append(Double(try cells?[0].decode(Int64.self) ?? 0))
             bytes.append(Double(try cells?[1].decode(Int64.self) ?? 0))
         }
+        let walBytes = Double(try await walPosition(location) - walBefore) / Double(options.ticks + 2)
         print("| \(instanceCount) | \(serviceCount) | \(ms(percentile(flushes, 0.5))) / \(ms(percentile(flushes, 0.95))) "
             + "| \(ms(percentile(sums, 0.5))) / \(ms(percentile(sums, 0.95))) "
             + "| \(ms(percentile(detects, 0.5))) / \(ms(percentile(detects, 0.95))) "
             + "| \(ms(percentile(leaderTicks, 0.5))) / \(ms(percentile(leaderTicks, 0.95))) "
-            + "| \(Int(percentile(rows, 0.5))) | \(String(format: "%.0f", percentile(bytes, 0.5) / 1024)) |")
+            + "| \(Int(percentile(rows, 0.5))) | \(String(format: "%.0f", percentile(bytes, 0.5) / 1024)) "
+            + "| \(String(format: "%.0f", walBytes / 1024)) |")
         for node in nodes { await node.leave() }
         try await store.close()
         _ = try await administer("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: server)
