@@ -75,13 +75,35 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // The per-minute history: counted on detection's ticks, written once a minute, pruned
+        // after the retention. The API reads it (with the minute still being counted).
+        .target(
+            name: "History",
+            dependencies: [
+                "Detect", "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // The dashboard: hand-written HTML, CSS and JavaScript compiled into the binary (no Node,
+        // nothing loaded from another origin). No dependencies: the API serves its assets.
+        .target(
+            name: "Dashboard",
+            resources: [
+                .embedInCode("Assets/index.html"),
+                .embedInCode("Assets/app.css"),
+                .embedInCode("Assets/app.js"),
+                .embedInCode("Assets/charts.js"),
+                .embedInCode("Assets/favicon.svg"),
+            ]
+        ),
         // zlib, as the system has it: gzip request bodies (`Content-Encoding: gzip`) on /logs/ingest.
         .systemLibrary(name: "CVigilZlib", providers: [.apt(["zlib1g-dev"])]),
         // HTTP: JSON ingest into the shards, alerts, services, health and Prometheus metrics.
         .target(
             name: "API",
             dependencies: [
-                "Syslog", "Ingest", "Detect", "Store", "CVigilZlib",
+                "Syslog", "Ingest", "Detect", "Store", "History", "Dashboard", "CVigilZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -97,6 +119,7 @@ let package = Package(
                 "Ingest",
                 "Analyze",
                 "Cluster",
+                "History",
                 "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,6 +148,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "benchmarks/cluster/ClusterBenchmark"
+        ),
+        .executableTarget(
+            name: "HistoryBenchmark",
+            dependencies: [
+                "Store", "Detect",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "benchmarks/history/HistoryBenchmark"
         ),
         .testTarget(
             name: "SyslogTests",
@@ -162,10 +193,18 @@ let package = Package(
         ),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Detect", "Syslog"]),
         .testTarget(
+            name: "HistoryTests",
+            dependencies: [
+                "History", "Store", "Detect",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Ingest", "Store", "Detect",
+                "API", "Ingest", "Store", "Detect", "History", "Dashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

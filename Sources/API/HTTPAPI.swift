@@ -1,5 +1,6 @@
 import Detect
 import Foundation
+import History
 import Hummingbird
 import Ingest
 import Logging
@@ -8,7 +9,8 @@ import Synchronization
 
 /// Vigil's HTTP interface (Hummingbird 2), in the same process as the receiver and detection:
 /// `POST /logs/ingest`, `GET /alerts/recent`, `GET /alerts/{anomaly_id}`, `GET /services`,
-/// `GET /health`, `GET /metrics`.
+/// `GET /health`, `GET /metrics`; the per-minute history (`GET /services/{name}/history`,
+/// `GET /history`), `GET /services/{name}/templates`, `GET /receiver`, and the dashboard at `/`.
 ///
 /// Nothing here waits on Claude, and ingest never waits on the database: accepted entries go to
 /// the shards (``HTTPIngest``) and are counted there, like syslog. The alert and service
@@ -42,12 +44,20 @@ public enum HTTPAPI {
         /// The detection window and tick (for `/services`).
         public var windowSeconds: Int64
         public var tickSeconds: Int64
+        /// The minutes not yet in the store (the history endpoints add them); `nil`: none.
+        public var history: HistoryRecorder?
+        /// Where the dashboard's baseline band ends: the rules' thresholds.
+        public var thresholds: AlertThresholds
 
         public init(
             receiver: Receiver, store: any VigilStore, metrics: VigilMetrics, detection: any DetectionState,
-            readiness: Readiness, windowSeconds: Int64, tickSeconds: Int64, cluster: (any ClusterHealthSource)? = nil
+            readiness: Readiness, windowSeconds: Int64, tickSeconds: Int64,
+            history: HistoryRecorder? = nil, thresholds: AlertThresholds = AlertThresholds(),
+            cluster: (any ClusterHealthSource)? = nil
         ) {
             self.cluster = cluster
+            self.history = history
+            self.thresholds = thresholds
             self.receiver = receiver
             self.store = store
             self.metrics = metrics
@@ -62,7 +72,8 @@ public enum HTTPAPI {
     public static func router(configuration: Configuration, dependencies: Dependencies) -> Router<VigilRequestContext> {
         let router = Router(context: VigilRequestContext.self)
         if let token = configuration.token {
-            router.add(middleware: BearerTokenMiddleware(token: token, openPaths: ["/health", "/metrics"]))
+            // The dashboard's files hold no data: the page asks for the token itself.
+            router.add(middleware: BearerTokenMiddleware(token: token, openPaths: ["/health", "/metrics", "/"], openPrefixes: ["/ui/"]))
         }
         let ingest = IngestEndpoint(http: dependencies.receiver.http, maxBodyBytes: configuration.maxBodyBytes,
                                     metrics: dependencies.metrics)
@@ -76,6 +87,19 @@ public enum HTTPAPI {
             shards: dependencies.receiver.shards, detection: dependencies.detection,
             windowSeconds: dependencies.windowSeconds, tickSeconds: dependencies.tickSeconds)
         router.get("services") { _, _ in await services.handle() }
+        let history = HistoryEndpoint(store: dependencies.store, recorder: dependencies.history, thresholds: dependencies.thresholds)
+        router.get("history") { request, _ in await history.overall(request) }
+        router.get("services/history") { request, _ in await history.services(request) }
+        router.get("services/:name/history") { request, context in
+            await history.service(try context.parameters.require("name"), request)
+        }
+        let templates = TemplatesEndpoint(detection: dependencies.detection, windowSeconds: dependencies.windowSeconds)
+        router.get("services/:name/templates") { _, context in await templates.handle(try context.parameters.require("name")) }
+        let receiverStats = ReceiverEndpoint(receiver: dependencies.receiver, detection: dependencies.detection, history: dependencies.history)
+        router.get("receiver") { _, _ in await receiverStats.handle() }
+        let dashboard = DashboardEndpoint()
+        router.get("/") { request, _ in dashboard.index(request) }
+        router.get("ui/:file") { request, context in dashboard.file(try context.parameters.require("file"), request) }
         let health = HealthEndpoint(dependencies: dependencies, httpAddress: "\(configuration.host):\(configuration.port)")
         router.get("health") { _, _ in await health.handle() }
         let metrics = dependencies.metrics
@@ -122,10 +146,14 @@ public protocol DetectionState: Sendable {
     /// Per service, the counts `/services` shows when they are not this process's own (a
     /// cluster's, summed over its instances); `nil`: the local shards' counts.
     func activity(endingAtTick lastTick: Int64) async -> [ServiceActivity]?
+    /// The templates side of the latest tick (top templates per service, novel ones), for
+    /// `GET /services/{name}/templates`.
+    func templateWindow() async -> TemplateWindow
 }
 
 extension DetectionState {
     public func pendingAnalyses() async -> Int { 0 }
 
     public func activity(endingAtTick lastTick: Int64) async -> [ServiceActivity]? { nil }
+    public func templateWindow() async -> TemplateWindow { TemplateWindow() }
 }

@@ -65,10 +65,15 @@ public struct WindowCounters: Sendable {
         buckets[index(of: tick)] = counts
     }
 
-    /// The counts of one tick (none when it is outside the ring).
-    public func counts(atTick tick: Int64) -> SeverityCounts {
-        guard tick <= newestTick, tick > newestTick - Int64(buckets.count) else { return SeverityCounts() }
-        return buckets[index(of: tick)]
+    /// The sum over the ticks `ticks` (both ends included) that the ring still holds, without
+    /// moving the window: the per-minute history reads each tick once, as it ends.
+    public func counts(ticks: ClosedRange<Int64>) -> SeverityCounts {
+        let lower = max(ticks.lowerBound, newestTick - Int64(buckets.count) + 1)
+        let upper = min(ticks.upperBound, newestTick)
+        var sum = SeverityCounts()
+        guard lower <= upper else { return sum }
+        for t in lower...upper { sum.add(buckets[index(of: t)]) }
+        return sum
     }
 
     private func index(of tick: Int64) -> Int {

@@ -1,13 +1,13 @@
 import Detect
 
-/// What Vigil remembers across restarts — baselines, cooldowns and alerts — behind one protocol,
-/// so that the embedded SQLite file and a shared PostgreSQL server are interchangeable and tests
-/// can plug in either.
+/// What Vigil remembers across restarts — baselines, cooldowns, alerts and the per-minute history
+/// (``HistoryStore``) — behind one protocol, so that the embedded SQLite file and a shared
+/// PostgreSQL server are interchangeable and tests can plug in either.
 ///
 /// Every requirement is `async throws` because a network backend (PostgresNIO) suspends and can
 /// fail on any call; callers decide whether to queue and retry (ingestion never waits on the
 /// database). Implementations are `Sendable` and safe to call from several tasks at once.
-public protocol VigilStore: Sendable {
+public protocol VigilStore: HistoryStore {
     /// Creates or upgrades the schema through the versioned migrations not yet applied.
     /// Idempotent, and safe when several processes start on one database at once.
     func migrate() async throws

@@ -1,6 +1,7 @@
 import API
 import Detect
 import Foundation
+import History
 import Hummingbird
 import HummingbirdTesting
 import Ingest
@@ -17,14 +18,19 @@ struct APIFixture {
     let metrics: VigilMetrics
     let readiness = Readiness()
     let detection: FixedDetectionState
+    let history: HistoryRecorder?
 
-    init(baselines: [Baseline] = []) async throws {
+    init(
+        baselines: [Baseline] = [], templates: TemplateWindow = TemplateWindow(), database: DatabaseURL = .sqlite(.memory),
+        history makeHistory: ((any VigilStore, ShardSet) -> HistoryRecorder)? = nil
+    ) async throws {
         receiver = try Receiver(
             configuration: .init(udp: [], tcp: []),
             shards: ShardSet(configuration: .init(shardCount: 2)), logger: Logger(label: "test"))
-        store = try await DatabaseURL.sqlite(.memory).openStore()
+        store = try await database.openStore()
         metrics = VigilMetrics(registry: PrometheusCollectorRegistry(), receiver: receiver)
-        detection = FixedDetectionState(baselines: baselines)
+        detection = FixedDetectionState(baselines: baselines, templates: templates)
+        history = makeHistory?(store, receiver.shards)
     }
 
     func application(token: String? = nil, maxBodyBytes: Int = 10 << 20) -> some ApplicationProtocol {
@@ -32,7 +38,7 @@ struct APIFixture {
             configuration: .init(host: "127.0.0.1", port: 0, token: token, maxBodyBytes: maxBodyBytes),
             dependencies: .init(
                 receiver: receiver, store: store, metrics: metrics, detection: detection, readiness: readiness,
-                windowSeconds: 300, tickSeconds: 10),
+                windowSeconds: 300, tickSeconds: 10, history: history),
             logger: Logger(label: "test"))
     }
 
@@ -67,9 +73,14 @@ struct APIFixture {
 
 struct FixedDetectionState: DetectionState {
     let fixed: [Baseline]
-    init(baselines: [Baseline]) { fixed = baselines }
+    let templates: TemplateWindow
+    init(baselines: [Baseline], templates: TemplateWindow = TemplateWindow()) {
+        fixed = baselines
+        self.templates = templates
+    }
     func baselines() async -> [Baseline] { fixed }
     func pendingAlerts() async -> Int { 0 }
+    func templateWindow() async -> TemplateWindow { templates }
 }
 
 extension ByteBuffer {

@@ -31,7 +31,7 @@ enum PostgresTestServer {
     /// Runs one statement on the server's own database (the one in the URL).
     static func administer(_ server: PostgresLocation, _ sql: String) async throws {
         let connection = try await PostgresConnection.connect(
-            configuration: try server.connectionConfiguration(), id: 1, logger: Logger(label: "vigil.tests.postgres")
+            configuration: try server.connectionConfiguration, id: 1, logger: Logger(label: "vigil.tests.postgres")
         )
         do {
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "vigil.tests.postgres"))
@@ -46,7 +46,7 @@ enum PostgresTestServer {
     static func column(_ sql: String, in url: DatabaseURL) async throws -> [String] {
         guard case .postgres(let text) = url else { return [] }
         let connection = try await PostgresConnection.connect(
-            configuration: try PostgresLocation(url: text).connectionConfiguration(), id: 2, logger: Logger(label: "vigil.tests.postgres")
+            configuration: try PostgresLocation(url: text).connectionConfiguration, id: 2, logger: Logger(label: "vigil.tests.postgres")
         )
         do {
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "vigil.tests.postgres")).collect()

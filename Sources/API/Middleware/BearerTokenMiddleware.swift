@@ -6,14 +6,20 @@ import Hummingbird
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: [UInt8]
     let openPaths: Set<String>
+    /// Paths under these prefixes are open too (the dashboard's files, which hold no data).
+    let openPrefixes: [String]
 
-    init(token: String, openPaths: Set<String>) {
+    init(token: String, openPaths: Set<String>, openPrefixes: [String] = []) {
         self.token = Array(token.utf8)
         self.openPaths = openPaths
+        self.openPrefixes = openPrefixes
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if openPaths.contains(request.uri.path) { return try await next(request, context) }
+        let path = request.uri.path
+        if openPaths.contains(path) || openPrefixes.contains(where: { path.hasPrefix($0) }) {
+            return try await next(request, context)
+        }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
               Self.constantTimeEqual(Array(header.utf8.dropFirst(7)), token)
         else {

@@ -38,6 +38,6 @@ struct ServicesEndpoint: Sendable {
             }
             return object
         }
-        return JSONResponse.object(["window_seconds": windowSeconds, "services": services])
+        return JSONResponse.object(["window_seconds": windowSeconds, "tick_seconds": tickSeconds, "services": services])
     }
 }

@@ -66,9 +66,19 @@ extension PostgresLocation {
         }
     }
 
+    /// For one connection of its own, named "vigil" in `pg_stat_activity`.
+    public var connectionConfiguration: PostgresConnection.Configuration {
+        get throws(StoreError) { try connectionConfiguration(applicationName: "vigil") }
+    }
+
+    /// For a pool, named "vigil" in `pg_stat_activity`.
+    public var clientConfiguration: PostgresClient.Configuration {
+        get throws(StoreError) { try clientConfiguration(applicationName: "vigil") }
+    }
+
     /// For one connection of its own (the probe at open, the cluster's lock session).
     /// `applicationName` shows in `pg_stat_activity`, so operators can tell Vigil's sessions apart.
-    public func connectionConfiguration(applicationName: String = "vigil") throws(StoreError) -> PostgresConnection.Configuration {
+    public func connectionConfiguration(applicationName: String) throws(StoreError) -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS
         do {
             tls = switch try self.tls.configuration() {
@@ -88,7 +98,7 @@ extension PostgresLocation {
     }
 
     /// For a pool (``PostgresClient``) of connections.
-    public func clientConfiguration(applicationName: String = "vigil") throws(StoreError) -> PostgresClient.Configuration {
+    public func clientConfiguration(applicationName: String) throws(StoreError) -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS = switch try self.tls.configuration() {
         case .none: .disable
         case .prefer(let configuration): .prefer(configuration)

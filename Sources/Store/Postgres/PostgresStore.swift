@@ -41,7 +41,7 @@ public final class PostgresStore: VigilStore {
         let logger = Logger(label: "vigil.store.postgres")
         let probe = try await location.connect(logger: logger)
         try? await probe.close()
-        var configuration = try location.clientConfiguration()
+        var configuration = try location.clientConfiguration
         configuration.options.maximumConnections = maximumConnections
         let client = PostgresClient(configuration: configuration)
         let runTask = Task { await client.run() }

@@ -85,5 +85,38 @@ extension SchemaMigration {
                 "ALTER TABLE alerts ADD COLUMN samples TEXT NOT NULL DEFAULT '[]'",
             ]
         ),
+        // Version 4 (issue 11, the notification outbox) and 5 (issue 12, incidents) are other
+        // branches'; the history is version 6.
+        // Per-minute history (see HistoryMinute): scopes get a small integer id once, so a row is
+        // about 40 bytes (WITHOUT ROWID: the primary key is the table) — 10,000 services × 7 days
+        // of minutes is a size to care about (README: History).
+        SchemaMigration(
+            version: 6,
+            statements: [
+                """
+                CREATE TABLE history_scopes (
+                    id INTEGER PRIMARY KEY,
+                    scope TEXT NOT NULL UNIQUE
+                )
+                """,
+                """
+                CREATE TABLE history (
+                    scope_id INTEGER NOT NULL,
+                    minute_start INTEGER NOT NULL,
+                    emergency INTEGER NOT NULL,
+                    alert INTEGER NOT NULL,
+                    critical INTEGER NOT NULL,
+                    error INTEGER NOT NULL,
+                    warning INTEGER NOT NULL,
+                    notice INTEGER NOT NULL,
+                    info INTEGER NOT NULL,
+                    debug INTEGER NOT NULL,
+                    baseline_volume REAL,
+                    baseline_error_rate REAL,
+                    PRIMARY KEY (scope_id, minute_start)
+                ) WITHOUT ROWID
+                """,
+            ]
+        ),
     ]
 }

@@ -117,6 +117,7 @@ extension VigilConfiguration {
         string("cluster.instance_name", \.cluster.instanceName),
         integer("cluster.member_timeout", \.cluster.memberTimeout, 1...86_400),
         integer("cluster.retention", \.cluster.retention, 60...(30 * 86_400)),
+        integer("history.retention", \.history.retention, 3600...(3650 * 86_400)),
         number("shutdown.timeout", \.shutdown.timeout, 1...600),
     ]
 

@@ -84,6 +84,12 @@ struct VigilConfiguration: Equatable, Sendable {
         var retention: Int64 = 900
     }
 
+    /// The per-minute history behind the dashboard's charts.
+    struct History: Equatable, Sendable {
+        /// Seconds a minute is kept before it is pruned.
+        var retention: Int64 = 7 * 86_400
+    }
+
     struct Shutdown: Equatable, Sendable {
         /// Seconds the whole shutdown (drain, final tick, flush) may take before the rest is abandoned.
         var timeout = 8.0
@@ -96,6 +102,7 @@ struct VigilConfiguration: Equatable, Sendable {
     var detection = Detection()
     var analysis = Analysis()
     var cluster = Cluster()
+    var history = History()
     var shutdown = Shutdown()
 
     /// Where each key's value came from (`conf/vigil.toml line 12`, `VIGIL_API_TOKEN`, `--http`),
@@ -104,7 +111,8 @@ struct VigilConfiguration: Equatable, Sendable {
 
     static func == (a: Self, b: Self) -> Bool {
         a.syslog == b.syslog && a.api == b.api && a.database == b.database && a.log == b.log
-            && a.detection == b.detection && a.analysis == b.analysis && a.cluster == b.cluster && a.shutdown == b.shutdown
+            && a.detection == b.detection && a.analysis == b.analysis && a.cluster == b.cluster && a.history == b.history
+            && a.shutdown == b.shutdown
     }
 }
 

@@ -2,6 +2,7 @@ import API
 import Cluster
 import Detect
 import Foundation
+import History
 import Ingest
 import Logging
 import Metrics
@@ -15,6 +16,8 @@ import Synchronization
 /// alerts and baselines once for the whole cluster. Followers count and flush only.
 ///
 /// `/services` and the baselines are read from the database, so every member answers the same.
+/// Every member adds its own counts to the per-minute history (its rows sum), so the history is
+/// the cluster's too.
 final class ClusterDetection: DetectionState {
     private let node: ClusterNode
     private let shards: ShardSet
@@ -22,6 +25,9 @@ final class ClusterDetection: DetectionState {
     private let store: any VigilStore
     private let configuration: DetectionConfiguration
     private let logger: Logger
+    private let history: HistoryRecorder?
+    /// The cluster's templates of the latest tick (the leader's), for `/services/{name}/templates`.
+    private let latestTemplates = Mutex<TemplateWindow?>(nil)
     /// The store's baselines, read at most once per tick for `/services`.
     private let cachedBaselines = Mutex<(tick: Int64, baselines: [Baseline])?>(nil)
     private let ticks = Counter(label: "vigil_detection_ticks_total")
@@ -31,8 +37,12 @@ final class ClusterDetection: DetectionState {
     /// is counted by then.
     static let settle: Double = 0.2
 
-    init(node: ClusterNode, shards: ShardSet, writer: AlertWriter, store: any VigilStore, configuration: DetectionConfiguration, logger: Logger) {
+    init(
+        node: ClusterNode, shards: ShardSet, writer: AlertWriter, store: any VigilStore, configuration: DetectionConfiguration,
+        history: HistoryRecorder?, logger: Logger
+    ) {
         self.node = node
+        self.history = history
         self.shards = shards
         self.writer = writer
         self.store = store
@@ -45,7 +55,7 @@ final class ClusterDetection: DetectionState {
     func run() async {
         var judge: ClusterJudge?
         let local: @Sendable (Int64) -> InstanceTick = { [shards] tick in
-            InstanceTick(tick: tick, services: shards.serviceCounts(atTick: tick), templates: shards.templateCounts(atTick: tick))
+            InstanceTick(tick: tick, services: shards.serviceCounts(ticks: tick...tick), templates: shards.templateCounts(atTick: tick))
         }
         while !Task.isCancelled {
             let next = (WallClock().secondsSinceEpoch / configuration.tickSeconds + 1) * configuration.tickSeconds
@@ -54,12 +64,16 @@ final class ClusterDetection: DetectionState {
             } catch {
                 break  // cancelled: shutting down
             }
-            switch await node.step(boundary: next, local: local) {
+            let step = await node.step(boundary: next, local: local)
+            history?.tickEnded(next / configuration.tickSeconds - 1, baselines: await baselines())
+            switch step {
             case .follower:
                 judge = nil
+                latestTemplates.withLock { $0 = nil }
             case .stalled:
                 continue
             case .leader(let input):
+                latestTemplates.withLock { $0 = input.templates }
                 if input.elected || judge == nil {
                     do {
                         let resumed = try await ClusterJudge.resume(
@@ -86,7 +100,9 @@ final class ClusterDetection: DetectionState {
             }
         }
         if let judge { await writer.submit(alerts: [], baselines: judge.baselines) }
-        await node.leave(now: WallClock().secondsSinceEpoch, local: local)
+        let now = WallClock().secondsSinceEpoch
+        history?.finish(throughTick: now / configuration.tickSeconds, baselines: await baselines())
+        await node.leave(now: now, local: local)
     }
 
     // MARK: DetectionState (for the HTTP API)
@@ -111,6 +127,12 @@ final class ClusterDetection: DetectionState {
     func pendingAlerts() async -> Int { await writer.snapshot.queued }
 
     func pendingAnalyses() async -> Int { writer.analysis?.backlog ?? 0 }
+
+    /// The cluster's templates on the leader; on a follower, those of its own share.
+    func templateWindow() async -> TemplateWindow {
+        if let window = latestTemplates.withLock({ $0 }) { return window }
+        return shards.templateWindow(endingAtTick: WallClock().secondsSinceEpoch / configuration.tickSeconds - 1)
+    }
 }
 
 /// `/health`'s cluster section from the node's latest tick.

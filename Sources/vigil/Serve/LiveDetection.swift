@@ -1,5 +1,6 @@
 import API
 import Detect
+import History
 import Ingest
 import Metrics
 import Synchronization
@@ -14,10 +15,15 @@ final class LiveDetection: DetectionState {
     private let configuration: DetectionConfiguration
     /// The detector's baselines after the latest tick, for `/services`.
     private let latestBaselines = Mutex<[Baseline]>([])
+    /// The templates side of the latest tick, for `/services/{name}/templates`.
+    private let latestTemplates = Mutex(TemplateWindow())
+    /// Fed each tick's counts for the per-minute history.
+    private let history: HistoryRecorder?
     private let ticks = Counter(label: "vigil_detection_ticks_total")
     private let proposed = Counter(label: "vigil_alerts_proposed_total")
 
-    init(shards: ShardSet, writer: AlertWriter, configuration: DetectionConfiguration) {
+    init(shards: ShardSet, writer: AlertWriter, configuration: DetectionConfiguration, history: HistoryRecorder? = nil) {
+        self.history = history
         self.shards = shards
         self.writer = writer
         self.configuration = configuration
@@ -62,6 +68,7 @@ final class LiveDetection: DetectionState {
         let next = nextTick()
         let closesWindow = next % configuration.windowSeconds == 0
         let alerts = closesWindow ? [] : evaluate(&detector, at: next)
+        history?.finish(throughTick: next / configuration.tickSeconds - 1, baselines: Array(detector.baselines.values))
         await writer.submit(alerts: alerts, baselines: Array(detector.baselines.values), templates: shards.persistentTemplates())
     }
 
@@ -72,11 +79,14 @@ final class LiveDetection: DetectionState {
     private func evaluate(_ detector: inout Detector, at tick: Int64) -> [Alert] {
         let lastTick = tick / configuration.tickSeconds - 1
         let window = WindowStats(snapshot: shards.serviceSnapshot(endingAtTick: lastTick))
-        let alerts = detector.evaluate(at: tick, window: window, templates: shards.templateWindow(endingAtTick: lastTick))
+        let templates = shards.templateWindow(endingAtTick: lastTick)
+        let alerts = detector.evaluate(at: tick, window: window, templates: templates)
         ticks.increment()
         proposed.increment(by: alerts.count)
         let baselines = Array(detector.baselines.values)
         latestBaselines.withLock { $0 = baselines }
+        latestTemplates.withLock { $0 = templates }
+        history?.tickEnded(lastTick, baselines: baselines)
         return alerts
     }
 
@@ -87,6 +97,8 @@ final class LiveDetection: DetectionState {
     func pendingAlerts() async -> Int { await writer.snapshot.queued }
 
     func pendingAnalyses() async -> Int { writer.analysis?.backlog ?? 0 }
+
+    func templateWindow() async -> TemplateWindow { latestTemplates.withLock { $0 } }
 }
 
 extension WallClock {

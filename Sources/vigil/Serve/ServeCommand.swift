@@ -4,6 +4,7 @@ import ArgumentParser
 import Cluster
 import Detect
 import Foundation
+import History
 import Ingest
 import Logging
 import Metrics
@@ -183,9 +184,16 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("analysis", metadata: ["analyzer": "\(analyzer.usesClaude ? "claude" : "offline")", "model": "\(analyzer.model)"])
         let writer = AlertWriter(
             store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds, analysis: analysis, logger: logger)
-        let detection = LiveDetection(shards: shardSet, writer: writer, configuration: detectionConfiguration)
+        let history = HistoryRecorder(
+            configuration: .init(
+                tickSeconds: detectionConfiguration.tickSeconds, windowSeconds: detectionConfiguration.windowSeconds,
+                retentionSeconds: config.history.retention),
+            source: shardSet, store: store, logger: logger)
+        let detection = LiveDetection(shards: shardSet, writer: writer, configuration: detectionConfiguration, history: history)
         let clusterDetection = cluster.map {
-            ClusterDetection(node: $0, shards: shardSet, writer: writer, store: store, configuration: detectionConfiguration, logger: logger)
+            ClusterDetection(
+                node: $0, shards: shardSet, writer: writer, store: store, configuration: detectionConfiguration, history: history,
+                logger: logger)
         }
         let detectionService: any Service = if let clusterDetection {
             ClusterDetectionService(detection: clusterDetection, writer: writer)
@@ -202,6 +210,10 @@ struct ServeCommand: AsyncParsableCommand {
                 receiver: receiver, store: store, metrics: VigilMetrics(registry: registry, receiver: receiver),
                 detection: clusterDetection.map { $0 as any DetectionState } ?? detection, readiness: readiness,
                 windowSeconds: detectionConfiguration.windowSeconds, tickSeconds: detectionConfiguration.tickSeconds,
+                history: history,
+                thresholds: .init(
+                    errorSpikeFactor: detectionConfiguration.errorSpikeMultiplier, errorSpikeFloor: detectionConfiguration.errorSpikeFloor,
+                    volumeSpikeFactor: detectionConfiguration.volumeSpikeMultiplier),
                 cluster: cluster.map(ClusterHealthReport.init)),
             logger: logger,
             onServerRunning: { port in
@@ -213,6 +225,7 @@ struct ServeCommand: AsyncParsableCommand {
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: AnalysisService(queue: analysis, grace: timeout / 4)),
+                .init(service: HistoryService(recorder: history)),
                 .init(service: detectionService),
                 .init(service: ReceiverService(receiver: receiver, tap: tapWriter, logger: logger)),
                 .init(service: api),
