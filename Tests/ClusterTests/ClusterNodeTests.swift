@@ -210,7 +210,7 @@ struct ClusterNodeTests {
             let leader = try await ClusterNode.join(
                 location: location,
                 configuration: ClusterConfiguration(instanceName: "b", tickSeconds: 1, windowSeconds: 10, retentionSeconds: 60),
-                store: store, templates: .init(tickSeconds: 1, ticksPerWindow: 10), restored: [], logger: ClusterTestServer.logger)
+                store: store, templates: .init(tickSeconds: 1, bucketsPerWindow: 10), restored: [], logger: ClusterTestServer.logger)
             await node.leave()
             _ = await leader.step(boundary: now, local: local)
             let ticks = try await ClusterTestServer.column("SELECT tick::text FROM cluster_counts ORDER BY tick", in: location)

@@ -4,7 +4,7 @@ import Testing
 
 /// The leader's one set of templates, without a database.
 @Suite struct ClusterTemplatesTests {
-    static let configuration = ClusterTemplates.Configuration(tickSeconds: 10, ticksPerWindow: 6, rediscoverySeconds: 3_600)
+    static let configuration = ClusterTemplates.Configuration(tickSeconds: 10, bucketsPerWindow: 6, rediscoverySeconds: 3_600)
 
     static func definition(_ id: UInt64, _ text: String, firstSeen: Int64, service: String = "api", severity: Int = 3) -> TemplateDefinition {
         TemplateDefinition(service: service, id: id, text: text, example: text.replacingOccurrences(of: "<*>", with: "42"),
@@ -70,7 +70,7 @@ import Testing
 
     @Test func aServiceKeepsAtMostItsCapLeastRecentlySeenGoingFirst() {
         var templates = ClusterTemplates(
-            configuration: .init(tickSeconds: 10, ticksPerWindow: 6, maximumTemplatesPerService: 2))
+            configuration: .init(tickSeconds: 10, bucketsPerWindow: 6, maximumTemplatesPerService: 2))
         templates.learn([Self.definition(0x1, "a <*>", firstSeen: 1), Self.definition(0x2, "b <*>", firstSeen: 2)])
         templates.learn([Self.definition(0x3, "c <*>", firstSeen: 3)])
         #expect(templates.count == 2)

@@ -69,7 +69,7 @@ enum ClusterTestServer {
             configuration: ClusterConfiguration(
                 instanceName: name, tickSeconds: tick, windowSeconds: window, memberTimeoutSeconds: memberTimeout,
                 flushGraceSeconds: grace),
-            store: store, templates: .init(tickSeconds: tick, ticksPerWindow: Int(window / tick)), restored: [], logger: logger)
+            store: store, templates: .init(tickSeconds: tick, bucketsPerWindow: Int(window / tick)), restored: [], logger: logger)
     }
 }
 

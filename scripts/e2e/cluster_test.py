@@ -193,7 +193,6 @@ class Load(threading.Thread):
         self.rates: dict[str, tuple[float, float]] = {}
         self.carry: dict[str, float] = {}
         self.sent: dict[str, int] = {}
-        self.errors_sent: dict[str, int] = {}
         self.failures = 0
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -220,10 +219,9 @@ class Load(threading.Thread):
                     self.carry[service] = due - n
                     for i in range(n):
                         k = self.sent.get(service, 0)
-                        # Errors spread evenly: the k-th message is an error when the running share falls short.
-                        error = error_fraction > 0 and self.errors_sent.get(service, 0) < error_fraction * (k + 1)
-                        if error:
-                            self.errors_sent[service] = self.errors_sent.get(service, 0) + 1
+                        # Errors spread evenly at the current fraction: the k-th message is an error
+                        # when k·fraction crosses a whole number.
+                        error = int((k + 1) * error_fraction) > int(k * error_fraction)
                         self.sent[service] = k + 1
                         batches[i % len(targets)].append({
                             "level": "ERROR" if error else "INFO", "service": service,

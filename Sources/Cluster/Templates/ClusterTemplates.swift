@@ -22,32 +22,9 @@ import Patterns
 /// ``Configuration/rediscoverySeconds`` of silence across the whole cluster. So a new error seen
 /// on three instances is one template, one novel episode, one alert.
 public struct ClusterTemplates: Sendable {
-    public struct Configuration: Sendable, Hashable {
-        public var tickSeconds: Int64
-        public var ticksPerWindow: Int
-        public var rediscoverySeconds: Int64
-        public var maximumTemplatesPerService: Int
-        public var topPerService: Int
-
-        public init(
-            tickSeconds: Int64, ticksPerWindow: Int, rediscoverySeconds: Int64 = 7 * 86_400,
-            maximumTemplatesPerService: Int = 1000, topPerService: Int = 10
-        ) {
-            self.tickSeconds = max(1, tickSeconds)
-            self.ticksPerWindow = max(1, ticksPerWindow)
-            self.rediscoverySeconds = max(1, rediscoverySeconds)
-            self.maximumTemplatesPerService = max(1, maximumTemplatesPerService)
-            self.topPerService = max(0, topPerService)
-        }
-
-        /// The same spans and caps as the shards' trackers of a single instance.
-        public init(detection: DetectionConfiguration) {
-            self.init(
-                tickSeconds: detection.tickSeconds, ticksPerWindow: detection.ticksPerWindow,
-                rediscoverySeconds: detection.patternRediscoverySeconds,
-                maximumTemplatesPerService: detection.maximumTemplatesPerService, topPerService: detection.maximumSamples)
-        }
-    }
+    /// The same spans and caps as a shard's tracker: tick, window, rediscovery, templates per
+    /// service, samples per service.
+    public typealias Configuration = TemplateTracker.Configuration
 
     struct Key: Hashable, Sendable {
         var service: String
@@ -160,20 +137,20 @@ public struct ClusterTemplates: Sendable {
             templates[key] = template
         }
         ticks[tick] = counts
-        let oldest = tick - Int64(configuration.ticksPerWindow) + 1
+        let oldest = tick - Int64(configuration.bucketsPerWindow) + 1
         ticks = ticks.filter { $0.key >= oldest - 1 }
     }
 
     /// The templates' side of the window ending with tick `lastTick`: novel error-level templates
     /// and each service's top templates — what ``Detector`` judges, as a shard's tracker gives it.
     public func window(endingAtTick lastTick: Int64) -> TemplateWindow {
-        let first = lastTick - Int64(configuration.ticksPerWindow) + 1
+        let first = lastTick - Int64(configuration.bucketsPerWindow) + 1
         var totals: [Key: Int] = [:]
         for (tick, counts) in ticks where tick >= first && tick <= lastTick {
             for (key, count) in counts { totals[key, default: 0] += count }
         }
         let now = (lastTick + 1) * configuration.tickSeconds
-        let windowSeconds = Int64(configuration.ticksPerWindow) * configuration.tickSeconds
+        let windowSeconds = Int64(configuration.bucketsPerWindow) * configuration.tickSeconds
         var result = TemplateWindow()
         var top: [String: [TemplateSample]] = [:]
         for (key, count) in totals where count > 0 {
