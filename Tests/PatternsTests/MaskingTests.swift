@@ -22,9 +22,12 @@ import Testing
         ("open /var/log/syslog failed", "open <*> failed"),
         ("fetch hdfs://host:9000/user/data ok", "fetch <*> ok"),
         ("load C:\\Windows\\system32 done", "load <*> done"),
-        // key=value: the value, even empty, even alphabetic
-        ("logname= uid=0 user=root", "logname=<*> uid=<*> user=<*>"),
+        // key=value: the value, even alphabetic — but an empty value is no value
+        ("logname= uid=0 user=root", "logname= uid=<*> user=<*>"),
         ("(uid=0) opened", "(uid=<*>) opened"),
+        // brackets opened inside a value are part of it
+        ("ws=WorkSource{10113}, uid=1000", "ws=<*>, uid=<*>"),
+        ("ws=null, uid=1000", "ws=<*>, uid=<*>"),
         // constant words keep their punctuation; masked parts stay in place
         ("onExtend:1514038530000 14", "onExtend:<*> <*>"),
         ("proxy.cse.cuhk.edu.hk:5070 close", "<*> close"),

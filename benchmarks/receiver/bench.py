@@ -511,6 +511,7 @@ def report(results, opt):
     for name, r in results.items():
         if "error" in r and any(k in r for k in ("tcp1", "tcp4", "udp")):
             print(f"{name}: stopped early: {r['error'].splitlines()[0]}")
+    print(f"messages: {opt.messages:,} RFC 5424 frames, {opt.warn_percent} % warnings or worse (severity <= 4)")
     print("(k = thousand msgs/s, medians of %d runs for TCP; us/msg = receiver CPU (user+sys) per message "
           "received; ! = received != sent or parse errors; >= = no paced rate lost a message: the sender "
           "or the rates tried were the limit; other = the most CPU that other work on the machine took "
@@ -572,6 +573,7 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--frames", required=True)
     ap.add_argument("--messages", type=int, required=True)
+    ap.add_argument("--warn-percent", type=int, default=12, help="share of warnings or worse in the frames (for the report)")
     ap.add_argument("--tmp", required=True)
     ap.add_argument("--pids", required=True)
     ap.add_argument("--rsyslog-root", required=True)

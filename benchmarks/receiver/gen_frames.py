@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Writes COUNT RFC 5424 messages, RFC 6587 octet-counted ("LEN SP MSG", no newline), to OUT.
 
-    gen_frames.py COUNT OUT
+    gen_frames.py COUNT OUT [WARN_PERCENT]
 
-Realistic and deterministic: 16 hosts, 12 services with their own facility and message shapes,
-mostly informational with some notices, warnings, errors and a few critical; microsecond UTC
+Realistic and deterministic: 16 hosts, 12 services with their own facility and message shapes;
+WARN_PERCENT (default 12) of the messages are warnings or worse (warning, error and critical in
+the proportions 7:4:1), the rest informational with some notices; microsecond UTC
 timestamps 1 ms apart; a third carry structured data; every MSG ends with a trace id and seq=N
 (N = 0..COUNT-1).
 Messages are about 200 bytes. The same file feeds the TCP sender (as is) and the UDP sender
@@ -39,8 +40,14 @@ SERVICES = [
     ("kernel", 0, ["TCP: request_sock_TCP: Possible SYN flooding on port {a}. Sending cookies. count={b}",
                    "eth0: link up, 10000 Mbps, full-duplex, lpa 0x{a} rx_errors={c}"]),
 ]
-# 100 slots: 80 info, 8 notice, 7 warning, 4 error, 1 critical
-SEVERITIES = [6] * 80 + [5] * 8 + [4] * 7 + [3] * 4 + [2]
+def severities(warn_percent: int) -> list[int]:
+    """100 slots. The default 12 % gives 80 info, 8 notice, 7 warning, 4 error, 1 critical."""
+    p = max(0, min(100, warn_percent))
+    warning, critical = round(p * 7 / 12), round(p / 12)
+    error = p - warning - critical
+    notice = round((100 - p) * 8 / 88)
+    return [6] * (100 - p - notice) + [5] * notice + [4] * warning + [3] * error + [2] * critical
+
 PROCIDS = ["-", "1042", "2231", "31337", "877"]
 MSGIDS = ["-", "ID47", "REQ", "AUDIT"]
 BASE = 1716371380  # 2024-05-22T09:49:40Z
@@ -48,13 +55,14 @@ BASE = 1716371380  # 2024-05-22T09:49:40Z
 
 def main() -> None:
     count, out = int(sys.argv[1]), sys.argv[2]
+    table = severities(int(sys.argv[3]) if len(sys.argv) > 3 else 12)
     seconds: dict[int, str] = {}
     with open(out, "wb", buffering=1 << 20) as f:
         chunk = []
         for i in range(count):
             h = (i * 2654435761) & 0xFFFFFFFF  # cheap, deterministic scatter
             name, facility, shapes = SERVICES[h % len(SERVICES)]
-            severity = SEVERITIES[(h >> 8) % 100]
+            severity = table[(h >> 8) % 100]
             sec = BASE + i // 1000
             stamp = seconds.get(sec)
             if stamp is None:

@@ -127,10 +127,11 @@ build recvmmsg_floor recvmmsg_floor.c
 build tcp_floor tcp_floor.c
 build rcvbuf_force.so rcvbuf_force.c -- -shared -fPIC -ldl
 
-frames="$out/frames-$MESSAGES.bin"
+WARN_PERCENT="${WARN_PERCENT:-60}"
+frames="$out/frames-$MESSAGES-w$WARN_PERCENT.bin"
 if [ ! -s "$frames" ] || [ "$here/gen_frames.py" -nt "$frames" ]; then
-    say "writing $MESSAGES octet-counted RFC 5424 messages to $frames"
-    timeout 300 python3 "$here/gen_frames.py" "$MESSAGES" "$frames.tmp"
+    say "writing $MESSAGES octet-counted RFC 5424 messages ($WARN_PERCENT % warnings or worse) to $frames"
+    timeout 300 python3 "$here/gen_frames.py" "$MESSAGES" "$frames.tmp" "$WARN_PERCENT"
     mv "$frames.tmp" "$frames"
 fi
 
@@ -142,7 +143,7 @@ work="$(mktemp -d /tmp/vigil-bench.XXXXXX)"
 : > "$work/pids"
 say "$(nproc) cores; the whole measurement is limited to $TIME_LIMIT s"
 timeout --kill-after=20 "$TIME_LIMIT" python3 "$here/bench.py" \
-    --bin "$out" --frames "$frames" --messages "$MESSAGES" --tmp "$work" --pids "$work/pids" \
+    --bin "$out" --frames "$frames" --messages "$MESSAGES" --warn-percent "$WARN_PERCENT" --tmp "$work" --pids "$work/pids" \
     --rsyslog-root "$rsyslog_root" --vigil "$VIGIL" --vigil-args "${VIGIL_ARGS:-}" \
     --receivers "${RECEIVERS:-vigil,rsyslog,syslog-ng,floor}" --tests "${TESTS:-tcp1,tcp4,udp}" \
     --rates "${RATES:-50000,100000,150000,200000,250000}" --ref-rate "${REF_RATE:-200000}" \

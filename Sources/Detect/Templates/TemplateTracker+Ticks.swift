@@ -29,13 +29,13 @@ extension TemplateTracker {
     public mutating func tickCounts(atTick tick: Int64) -> [TemplateTickCount] {
         foldAliases()
         var result: [TemplateTickCount] = []
-        for service in services.values {
-            for (id, entry) in service.entries {
+        for service in services {
+            for entry in service.entries {
                 let count = entry.counts.count(atTick: tick)
                 guard count > 0 else { continue }
                 result.append(TemplateTickCount(
-                    service: service.name, id: id.rawValue, count: count, severity: entry.severity,
-                    text: service.miner.template(id)?.text ?? entry.example, example: entry.example, firstSeen: entry.firstSeen))
+                    service: service.name, id: entry.id.rawValue, count: count, severity: entry.severity,
+                    text: service.miner.template(entry.id)?.text ?? entry.example, example: entry.example, firstSeen: entry.firstSeen))
             }
         }
         return result

@@ -43,6 +43,7 @@ public struct TemplateTracker: Sendable {
     }
 
     struct Entry: Sendable {
+        var id: TemplateID
         var firstSeen: Int64
         var lastSeen: Int64
         /// Start of the current novel episode, if any (it lasts one window).
@@ -54,12 +55,31 @@ public struct TemplateTracker: Sendable {
 
     struct ServiceTemplates: Sendable {
         var name: String
+        /// `name`'s UTF-8, compared with each message's service bytes (cheaper than the `String`).
+        var nameBytes: [UInt8]
         var miner: TemplateMiner
-        var entries: [TemplateID: Entry] = [:]
+        /// The bookkeeping of each template, found through `entryIndex` (id → position).
+        private(set) var entries: [Entry] = []
+        private var entryIndex = HashIndex()
+
+        init(name: String, miner: TemplateMiner) {
+            self.name = name
+            self.nameBytes = Array(name.utf8)
+            self.miner = miner
+        }
     }
 
     public let configuration: Configuration
-    var services: [UInt64: ServiceTemplates] = [:]
+    var services: [ServiceTemplates] = []
+    /// Service name hash → position in `services`.
+    private var serviceIndex = HashIndex()
+    /// Masked tokens seen before, shared by the services' miners (masking does not depend on the
+    /// service).
+    private var tokenCache = TokenCache()
+    /// The tick of the last message's second (most messages share their second with the one
+    /// before: a division saved per message).
+    private var lastSeconds = Int64.min
+    private var lastTick: Int64 = 0
     /// Messages not mined because their service's hash belongs to another name.
     public private(set) var collisions = 0
 
@@ -76,20 +96,39 @@ public struct TemplateTracker: Sendable {
     public mutating func record(
         service: UnsafeRawBufferPointer, hash: UInt64, message: UnsafeRawBufferPointer, severity: Int, atSeconds seconds: Int64
     ) {
-        if let name = services[hash]?.name {
-            guard name.utf8.elementsEqual(service) else {
-                collisions += 1
-                return
-            }
+        let index: Int
+        if let found = serviceIndex[hash] {
+            index = Int(found)
         } else {
-            services[hash] = ServiceTemplates(
-                name: String(decoding: service, as: UTF8.self), miner: TemplateMiner(configuration: minerConfiguration))
+            index = services.count
+            services.append(ServiceTemplates(
+                name: String(decoding: service, as: UTF8.self), miner: TemplateMiner(configuration: minerConfiguration)))
+            serviceIndex.set(hash, UInt64(index))
         }
-        // Modified in place (no copy of the service's dictionaries).
-        let (added, evicted) = services[hash]!.record(
-            message: message, severity: severity, seconds: seconds, configuration: configuration)
+        if seconds != lastSeconds {
+            lastSeconds = seconds
+            lastTick = Detector.floorDiv(seconds, configuration.tickSeconds)
+        }
+        // Passed inout: the service's state is modified in place. Reading it through a getter
+        // (even one field) would copy the whole value, retaining every array inside it.
+        guard let (added, evicted) = Self.record(
+            into: &services[index], service: service, message: message, severity: severity, seconds: seconds, tick: lastTick,
+            configuration: configuration, cache: &tokenCache)
+        else {
+            collisions += 1
+            return
+        }
         templateCount += added
         evictedCount += evicted
+    }
+
+    private static func record(
+        into templates: inout ServiceTemplates, service: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer, severity: Int,
+        seconds: Int64, tick: Int64, configuration: Configuration, cache: inout TokenCache
+    ) -> (added: Int, evicted: Int)? {
+        guard templates.nameBytes.withUnsafeBytes({ ByteComparison.equal($0, service) }) else { return nil }
+        return templates.record(
+            message: message, severity: severity, seconds: seconds, tick: tick, configuration: configuration, cache: &cache)
     }
 
     /// Convenience for a service name as a `String` (replays, tests).
@@ -111,9 +150,10 @@ public struct TemplateTracker: Sendable {
         foldAliases()
         let now = (lastTick + 1) * configuration.tickSeconds
         var result = TemplateWindow()
-        for service in services.values {
+        for service in services {
             var top: [TemplateSample] = []
-            for (id, entry) in service.entries {
+            for entry in service.entries {
+                let id = entry.id
                 let count = entry.counts.trailingWindow(endingAt: lastTick)
                 guard count > 0 else { continue }
                 let sample = service.sample(id: id, entry: entry, count: count)
@@ -134,20 +174,20 @@ public struct TemplateTracker: Sendable {
     /// `seconds`; call once per window so memory follows the miners' caps.
     public mutating func prune(notSeenSince seconds: Int64) {
         foldAliases()
-        for hash in services.keys {
-            let before = services[hash]!.entries.count
-            services[hash]!.prune(notSeenSince: seconds)
-            templateCount -= before - services[hash]!.entries.count
+        for index in services.indices {
+            let before = services[index].entries.count
+            services[index].prune(notSeenSince: seconds)
+            templateCount -= before - services[index].entries.count
         }
     }
 
     /// Merges the bookkeeping of templates the miners folded into others (their ids became
     /// aliases) into the template that absorbed them.
     public mutating func foldAliases() {
-        for hash in services.keys {
-            let before = services[hash]!.entries.count
-            services[hash]!.foldAliases()
-            templateCount -= before - services[hash]!.entries.count
+        for index in services.indices {
+            let before = services[index].entries.count
+            services[index].foldAliases()
+            templateCount -= before - services[index].entries.count
         }
     }
 
@@ -155,8 +195,9 @@ public struct TemplateTracker: Sendable {
 
     /// Every template with its bookkeeping, for the store (ids stay stable across restarts).
     public var persistentTemplates: [PersistentTemplate] {
-        services.values.flatMap { service in
-            service.entries.compactMap { id, entry in
+        services.flatMap { service in
+            service.entries.compactMap { entry in
+                let id = entry.id
                 guard let mined = service.miner.template(id) else { return nil }
                 return PersistentTemplate(
                     service: service.name, id: id.rawValue, text: mined.text, count: mined.count, firstSeen: entry.firstSeen,
@@ -183,13 +224,19 @@ public struct TemplateTracker: Sendable {
                             aliases: $0.aliases.map(TemplateID.init(rawValue:)))
                     }))
             for template in saved {
-                service.entries[TemplateID(rawValue: template.id)] = Entry(
-                    firstSeen: template.firstSeen, lastSeen: template.lastSeen, novelSince: nil,
+                service.put(Entry(
+                    id: TemplateID(rawValue: template.id), firstSeen: template.firstSeen, lastSeen: template.lastSeen, novelSince: nil,
                     counts: TickCounts(bucketCount: configuration.bucketsPerWindow, tick: Detector.floorDiv(template.lastSeen, configuration.tickSeconds)),
-                    example: template.example, severity: template.severity)
+                    example: template.example, severity: template.severity))
             }
-            templateCount += service.entries.count - (services[hash]?.entries.count ?? 0)
-            services[hash] = service
+            if let index = serviceIndex[hash] {
+                templateCount += service.entries.count - services[Int(index)].entries.count
+                services[Int(index)] = service
+            } else {
+                templateCount += service.entries.count
+                serviceIndex.set(hash, UInt64(services.count))
+                services.append(service)
+            }
         }
     }
 
@@ -244,31 +291,33 @@ public struct PersistentTemplate: Sendable, Hashable {
 extension TemplateTracker.ServiceTemplates {
     /// Returns the templates added to the bookkeeping and the miner's evictions by this call.
     mutating func record(
-        message: UnsafeRawBufferPointer, severity: Int, seconds: Int64, configuration: TemplateTracker.Configuration
+        message: UnsafeRawBufferPointer, severity: Int, seconds: Int64, tick: Int64, configuration: TemplateTracker.Configuration,
+        cache: inout TokenCache
     ) -> (added: Int, evicted: Int) {
-        let tick = Detector.floorDiv(seconds, configuration.tickSeconds)
         let evictedBefore = miner.evictedCount
-        let (id, isNew) = miner.add(message)
-        var added = 0
-        let index: Dictionary<TemplateID, TemplateTracker.Entry>.Index
-        if let found = entries.index(forKey: id) {
-            index = found
-            // Back after a long silence: novel again.
-            if seconds - entries.values[index].lastSeen >= configuration.rediscoverySeconds {
-                entries.values[index].novelSince = seconds
-            }
-        } else {
-            entries[id] = TemplateTracker.Entry(
-                firstSeen: seconds, lastSeen: seconds, novelSince: isNew ? seconds : nil,
-                counts: TickCounts(bucketCount: configuration.bucketsPerWindow, tick: tick),
-                example: String(decoding: message, as: UTF8.self), severity: severity)
-            index = entries.index(forKey: id)!
-            added = 1
+        let (id, isNew) = miner.add(message, cache: &cache)
+        if let index = entryIndex[id.rawValue] {
+            // In place (inout), not through the getter: no copy of the entry per message.
+            Self.count(&entries[Int(index)], severity: severity, seconds: seconds, tick: tick, configuration: configuration)
+            return (0, miner.evictedCount - evictedBefore)
         }
-        entries.values[index].lastSeen = max(entries.values[index].lastSeen, seconds)
-        entries.values[index].severity = min(entries.values[index].severity, severity)
-        entries.values[index].counts.add(at: tick)
-        return (added, miner.evictedCount - evictedBefore)
+        var entry = TemplateTracker.Entry(
+            id: id, firstSeen: seconds, lastSeen: seconds, novelSince: isNew ? seconds : nil,
+            counts: TickCounts(bucketCount: configuration.bucketsPerWindow, tick: tick),
+            example: String(decoding: message, as: UTF8.self), severity: severity)
+        Self.count(&entry, severity: severity, seconds: seconds, tick: tick, configuration: configuration)
+        put(entry)
+        return (1, miner.evictedCount - evictedBefore)
+    }
+
+    private static func count(
+        _ entry: inout TemplateTracker.Entry, severity: Int, seconds: Int64, tick: Int64, configuration: TemplateTracker.Configuration
+    ) {
+        // Back after a long silence: novel again.
+        if seconds - entry.lastSeen >= configuration.rediscoverySeconds { entry.novelSince = seconds }
+        entry.lastSeen = max(entry.lastSeen, seconds)
+        entry.severity = min(entry.severity, severity)
+        entry.counts.add(at: tick)
     }
 
     func sample(id: TemplateID, entry: TemplateTracker.Entry, count: Int) -> TemplateSample {
@@ -277,24 +326,44 @@ extension TemplateTracker.ServiceTemplates {
             example: entry.example, firstSeen: entry.firstSeen, severity: entry.severity)
     }
 
+    /// Adds or replaces the bookkeeping of `entry.id`.
+    mutating func put(_ entry: TemplateTracker.Entry) {
+        if let index = entryIndex[entry.id.rawValue] {
+            entries[Int(index)] = entry
+        } else {
+            entryIndex.set(entry.id.rawValue, UInt64(entries.count))
+            entries.append(entry)
+        }
+    }
+
     mutating func foldAliases() {
-        for (id, entry) in entries {
-            let target = miner.canonical(id)
-            guard target != id else { continue }
-            entries[id] = nil
-            if var survivor = entries[target] {
+        guard entries.contains(where: { miner.canonical($0.id) != $0.id }) else { return }
+        let old = entries
+        entries = []
+        entryIndex = HashIndex(minimumCapacity: old.count)
+        for entry in old where miner.canonical(entry.id) == entry.id { put(entry) }
+        for entry in old {
+            let target = miner.canonical(entry.id)
+            guard target != entry.id else { continue }
+            if let index = entryIndex[target.rawValue] {
+                var survivor = entries[Int(index)]
                 survivor.firstSeen = min(survivor.firstSeen, entry.firstSeen)
                 survivor.lastSeen = max(survivor.lastSeen, entry.lastSeen)
                 survivor.severity = min(survivor.severity, entry.severity)
                 survivor.counts.merge(entry.counts)
-                entries[target] = survivor
+                entries[Int(index)] = survivor
             } else if miner.template(target) != nil {
-                entries[target] = entry
+                var moved = entry
+                moved.id = target
+                put(moved)
             }
         }
     }
 
     mutating func prune(notSeenSince seconds: Int64) {
-        entries = entries.filter { id, entry in entry.lastSeen >= seconds || miner.template(id) != nil }
+        let old = entries
+        entries = []
+        entryIndex = HashIndex(minimumCapacity: old.count)
+        for entry in old where entry.lastSeen >= seconds || miner.template(entry.id) != nil { put(entry) }
     }
 }

@@ -5,13 +5,20 @@ struct TickCounts: Sendable, Hashable {
     private var buckets: [UInt32]
     /// The tick whose bucket was written last; buckets of older ticks are reused as time moves on.
     private var newestTick: Int64
+    /// The bucket of `newestTick` (a function of it, kept to save a division per message).
+    private var newestSlot: Int
 
     init(bucketCount: Int, tick: Int64) {
         buckets = Array(repeating: 0, count: max(1, bucketCount))
         newestTick = tick
+        newestSlot = Int(Detector.floorMod(tick, Int64(max(1, bucketCount))))
     }
 
     mutating func add(at tick: Int64) {
+        if tick == newestTick {
+            buckets[newestSlot] &+= 1  // the usual case: no division per message
+            return
+        }
         advance(to: tick)
         let age = newestTick - tick
         guard age >= 0, age < Int64(buckets.count) else { return }  // older than the window
@@ -61,5 +68,6 @@ struct TickCounts: Sendable, Hashable {
             }
         }
         newestTick = tick
+        newestSlot = Int(Detector.floorMod(tick, size))
     }
 }

@@ -28,12 +28,7 @@ enum Tokenizer {
                     return
                 }
                 let j = tokenEnd(bytes, from: i, classes: classes)
-                var hash = ByteHash()
-                var identity: UInt64 =
-                    switch TokenMasking.mask(bytes, from: i, to: j, into: &hash, classes: classes) {
-                    case .constant: hash.value
-                    case .variable: ByteHash.variable
-                    }
+                var identity = maskedIdentity(bytes, from: i, to: j, classes: classes)
                 if identity != ByteHash.variable, let previous = tokens.last, previous.isVariable,
                     TokenMasking.isUnit(bytes, from: i, to: j, classes: classes)
                 {
@@ -42,6 +37,19 @@ enum Tokenizer {
                 tokens.append(MaskedToken(start: Int32(i), end: Int32(j), identity: identity))
                 i = j
             }
+        }
+    }
+
+    /// The identity of the token `bytes[start..<end]`: the hash of its masked bytes, or
+    /// `ByteHash.variable` when it is entirely variable.
+    @inline(__always)
+    static func maskedIdentity(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, classes: UnsafeBufferPointer<UInt8>
+    ) -> UInt64 {
+        var hash = ByteHash()
+        switch TokenMasking.mask(bytes, from: start, to: end, into: &hash, classes: classes) {
+        case .constant: return hash.value
+        case .variable: return ByteHash.variable
         }
     }
 

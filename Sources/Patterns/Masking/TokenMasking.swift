@@ -7,8 +7,9 @@
 ///   except a name with a short number suffix (`eth0`, `IPV6`, `ssh2`), a constant;
 /// - an English day or month abbreviation (`Mon`, `Jun`): a date written out;
 /// - the value after `=` in `key=value` (up to `,` `;` `)` `]` `}` `&` or a quote; a quoted
-///   value `key="a b"` whole, spaces included), even when empty, so that `ruser=` and
-///   `ruser=root` have one shape;
+///   value `key="a b"` whole, spaces included; brackets opened inside the value closed first,
+///   `ws=WorkSource{10113}`) — but not an empty value: `rhost=` (nothing there) and
+///   `rhost=10.0.0.1` are two shapes;
 /// - the whole token when it is a path or URL (`/…`, `~/…`, `C:\…`, `a/b/c`, `scheme://…`);
 /// - the whole token when it is an endpoint, `host.name:port`;
 /// - the whole token when, after masking, no constant word is left (`10.0.0.1:80`, `[12]`,
@@ -132,7 +133,7 @@ enum TokenMasking {
                     }
                     i = j
                 } else if c == UInt8(ascii: "=") && i > start && classes[Int(bytes[i - 1])] & word != 0 {
-                    // key=value: the value, up to its delimiter, is variable even when empty.
+                    // key=value: the value, up to its delimiter, is variable.
                     sink.append(c)
                     var j = i + 1
                     if j < end, bytes[j] == UInt8(ascii: "\"") {
@@ -141,10 +142,26 @@ enum TokenMasking {
                         while j < end, bytes[j] != UInt8(ascii: "\"") { j += 1 }
                         if j < end { j += 1 }
                     } else {
-                        while j < end, classes[Int(bytes[j])] & valueEnd == 0 { j += 1 }
+                        // Up to the delimiter, brackets opened inside the value included
+                        // (`ws=WorkSource{10113},` and `ws=null,` have one shape).
+                        var depth = 0
+                        while j < end {
+                            let v = bytes[j]
+                            if v == UInt8(ascii: "{") || v == UInt8(ascii: "(") || v == UInt8(ascii: "[") {
+                                depth += 1
+                            } else if depth > 0, v == UInt8(ascii: "}") || v == UInt8(ascii: ")") || v == UInt8(ascii: "]") {
+                                depth -= 1
+                            } else if classes[Int(v)] & valueEnd != 0 {
+                                break
+                            }
+                            j += 1
+                        }
                     }
-                    sink.appendVariable()
-                    variables += 1
+                    // An empty value is no value: `rhost=` and `rhost=10.0.0.1` differ in shape.
+                    if j > i + 1 {
+                        sink.appendVariable()
+                        variables += 1
+                    }
                     i = j
                 } else {
                     if c == UInt8(ascii: "/") { slashes += 1 }

@@ -62,8 +62,11 @@ public struct TemplateMiner: Sendable {
     private var slotByID: [TemplateID: Int32] = [:]
     /// Folded-in template id → the id that absorbed it.
     private var aliasOf: [TemplateID: TemplateID] = [:]
-    /// Shape hash → the template that took it (checked against the slot's id: slots get reused).
-    private var shapes: [UInt64: ShapeEntry] = [:]
+    /// Shape hash → the template that took it: its slot and the slot's generation (slots get
+    /// reused; a shape that pointed at a released slot is stale). The one lookup of a known shape.
+    private var shapes = HashIndex(minimumCapacity: 256)
+    /// Per slot, bumped whenever the slot is released.
+    private var generations: [UInt32] = []
     /// Skeleton hash (constant tokens only) → the template that took it first.
     private var skeletons: [UInt64: ShapeEntry] = [:]
     /// Live slots by token count.
@@ -72,6 +75,8 @@ public struct TemplateMiner: Sendable {
     private var liveCount = 0
     /// Reused for every message.
     private var scratch: [MaskedToken] = []
+    /// The cached tokenizer's output buffer (`maximumTokens` long once used).
+    private var tokenBuffer: [MaskedToken] = []
     /// The current message's key words: `exactPrefix` tokens after its header, if any.
     private var keyRange: Range<Int> = 0..<0
 
@@ -156,19 +161,31 @@ public struct TemplateMiner: Sendable {
 
     /// Assigns one message's text to a template; `isNew` when this call created it.
     public mutating func add(_ text: UnsafeRawBufferPointer) -> (id: TemplateID, isNew: Bool) {
-        clock &+= 1
         Tokenizer.tokenize(text, into: &scratch, limit: configuration.maximumTokens)
+        return assign(text)
+    }
+
+    /// `add(_:)` with a cache of masked tokens (shared by all the miners of one owner): the same
+    /// result, faster for words seen before. The receive path's shards mine this way.
+    public mutating func add(_ text: UnsafeRawBufferPointer, cache: inout TokenCache) -> (id: TemplateID, isNew: Bool) {
+        Tokenizer.tokenize(text, into: &scratch, limit: configuration.maximumTokens, cache: &cache, buffer: &tokenBuffer)
+        return assign(text)
+    }
+
+    /// Assigns the message whose tokens are in `scratch`.
+    private mutating func assign(_ text: UnsafeRawBufferPointer) -> (id: TemplateID, isNew: Bool) {
+        clock &+= 1
         var hash = ByteHash()
         hash.add(word: UInt64(scratch.count))
         for token in scratch { hash.add(word: token.identity) }
         let shape = hash.value
 
-        if let entry = shapes[shape] {
-            let slot = Int(entry.slot)
-            if states[slot].isLive, states[slot].id == entry.id {
+        if let packed = shapes[shape] {
+            let slot = Int(UInt32(truncatingIfNeeded: packed))
+            if states[slot].isLive, generations[slot] == UInt32(truncatingIfNeeded: packed >> 32) {
                 states[slot].count += 1
                 states[slot].lastSeen = clock
-                return (entry.id, false)
+                return (states[slot].id, false)
             }
         }
         keyRange = Self.keyRange(of: scratch, in: text, length: configuration.exactPrefix)
@@ -192,12 +209,20 @@ public struct TemplateMiner: Sendable {
         return (states[Int(slot)].id, slot == created)
     }
 
-    /// Where a message's key words are: its first tokens — or, when the line still has a header
-    /// (it starts with two variable tokens, a date and a time), the tokens after the header's end
-    /// (the first token ending in `:` among the first eight, else the leading variables).
+    /// Where a message's key words are: its first tokens — after a leading bracketed context
+    /// (`[instance: <*>]`), or, when the line still has a header (it starts with two variable
+    /// tokens, a date and a time), after the header's end (the first token ending in `:` among
+    /// the first eight, else the leading variables).
     static func keyRange(of tokens: [MaskedToken], in text: UnsafeRawBufferPointer, length: Int) -> Range<Int> {
         var start = 0
-        if tokens.count >= 3, tokens[0].isVariable, tokens[1].isVariable {
+        if tokens.count >= 2, text[Int(tokens[0].start)] == UInt8(ascii: "[") {
+            // A leading bracketed context (`[instance: <uuid>]`, `[client 10.0.0.1]`) says what
+            // the message is about, not what kind of message it is.
+            for position in 0..<min(4, tokens.count - 1) where text[Int(tokens[position].end) - 1] == UInt8(ascii: "]") {
+                start = position + 1
+                break
+            }
+        } else if tokens.count >= 3, tokens[0].isVariable, tokens[1].isVariable {
             start = 2
             while start < tokens.count, tokens[start].isVariable { start += 1 }
             for position in 2..<min(8, tokens.count) where text[Int(tokens[position].end) - 1] == UInt8(ascii: ":") {
@@ -250,6 +275,11 @@ public struct TemplateMiner: Sendable {
                 if identity == scratch[position].identity || (scratch[position].isVariable && !key.contains(position)) { equal += 1 }
             }
             if keyIsVariable && equal < Self.anchorsForKeyFold { continue }
+            // One differing word is the sibling case: whether that word is a value or names
+            // the kind of message (`client SPP` / `client WindowsUpdateAgent`, `destroy` /
+            // `spawn`) is decided by how many values it takes (`foldSiblings`), not by
+            // similarity — a merge here could never be undone.
+            if constants - equal == 1 { continue }
             let score = constants == 0 ? 1 : Double(equal) / Double(constants)
             if score > bestScore || (score == bestScore && best != nil && state.id < bestID) || (score == bestScore && best == nil) {
                 best = slot
@@ -349,10 +379,10 @@ public struct TemplateMiner: Sendable {
     }
 
     private mutating func remember(_ shape: UInt64, _ skeleton: UInt64, _ slot: Int32) {
-        if shapes.count >= configuration.maximumShapes { shapes.removeAll(keepingCapacity: true) }
+        if shapes.count >= configuration.maximumShapes { shapes.removeAll() }
         if skeletons.count >= configuration.maximumShapes { skeletons.removeAll(keepingCapacity: true) }
         let entry = ShapeEntry(slot: slot, id: states[Int(slot)].id)
-        shapes[shape] = entry
+        shapes.set(shape, UInt64(UInt32(bitPattern: slot)) | UInt64(generations[Int(slot)]) << 32)
         if skeleton != 0, skeletons[skeleton] == nil { skeletons[skeleton] = entry }
     }
 
@@ -385,6 +415,7 @@ public struct TemplateMiner: Sendable {
         } else {
             slot = Int32(states.count)
             states.append(state)
+            generations.append(0)
         }
         slotByID[state.id] = slot
         for alias in state.aliases where alias != state.id && slotByID[alias] == nil { aliasOf[alias] = state.id }
@@ -412,6 +443,7 @@ public struct TemplateMiner: Sendable {
         slotByID[state.id] = nil
         byLength[state.tokens.count].removeAll { $0 == slot }
         states[Int(slot)].isLive = false
+        generations[Int(slot)] &+= 1
         states[Int(slot)].tokens = []
         states[Int(slot)].tokenTexts = []
         states[Int(slot)].aliases = []

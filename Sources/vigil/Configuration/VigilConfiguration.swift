@@ -54,9 +54,10 @@ struct VigilConfiguration: Equatable, Sendable {
         var newPatternMinimum = 5
         var patternRediscovery: Int64 = 7 * 86_400
         var templatesPerService = 1000
-        /// Which received messages the shards mine for templates: "all", "errors" (severity ≤ 4,
+        /// Which received messages the shards mine for templates: "all" (the default: every
+        /// message, so info templates are in alerts' samples too), "errors" (severity ≤ 4,
         /// warnings included) or "off".
-        var mineTemplates = "errors"
+        var mineTemplates = "all"
     }
 
     /// Claude analysis (the Analyze module takes it as an `AnalyzerConfiguration`).

@@ -7,6 +7,8 @@ struct ServiceMiners {
     private(set) var miners: [TemplateMiner] = []
     private(set) var names: [[UInt8]] = []
     private var index: [UInt64: [Int32]] = [:]
+    /// Masked tokens seen before, shared by all the services' miners.
+    private var tokenCache = TokenCache()
 
     init(configuration: TemplateMiner.Configuration) {
         self.configuration = configuration
@@ -27,7 +29,7 @@ struct ServiceMiners {
     }
 
     mutating func add(_ text: UnsafeRawBufferPointer, to miner: Int32) -> TemplateID {
-        miners[Int(miner)].add(text).id
+        miners[Int(miner)].add(text, cache: &tokenCache).id
     }
 
     var templateCount: Int { miners.reduce(0) { $0 + $1.count } }
