@@ -19,10 +19,14 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // HMAC-SHA256 for webhook signatures (already in the graph through postgres-nio, which
+        // allows 3.9 up to 6; 4.5.2 is what resolves).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // RFC 5424 / RFC 3164 parsing and RFC 6587 framing over raw bytes. No dependencies, by design:
@@ -61,6 +65,20 @@ let package = Package(
             name: "Ingest",
             dependencies: ["Syslog", "Detect", "CVigilSockets", .product(name: "Logging", package: "swift-log")]
         ),
+        // Syslog over TLS (RFC 5425) on SwiftNIO + swift-nio-ssl: client certificates, name checks,
+        // certificate reload. Decrypted bytes go to Ingest's StreamIntake (the TCP path from framing on).
+        .target(
+            name: "SecureIngest",
+            dependencies: [
+                "Ingest",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         // Root-cause analysis off the hot path: a bounded queue, the Claude Messages API client, and
         // the deterministic offline analyzer it falls back to. Results go to the store.
         .target(
@@ -97,14 +115,32 @@ let package = Package(
                 .embedInCode("Assets/favicon.svg"),
             ]
         ),
+        // Alerts reach people: the outbox's delivery worker, Alertmanager / webhook / Slack formats,
+        // retries and leases. Off every hot path: detection and analysis only write outbox rows.
+        .target(
+            name: "Notify",
+            dependencies: [
+                "Detect",
+                "Store",
+                "Analyze",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // zlib, as the system has it: gzip request bodies (`Content-Encoding: gzip`) on /logs/ingest.
         .systemLibrary(name: "CVigilZlib", providers: [.apt(["zlib1g-dev"])]),
         // HTTP: JSON ingest into the shards, alerts, services, health and Prometheus metrics.
         .target(
             name: "API",
             dependencies: [
-                "Syslog", "Ingest", "Detect", "Store", "History", "Dashboard", "CVigilZlib",
+                "Syslog", "Ingest", "SecureIngest", "Detect", "Store", "History", "Dashboard", "CVigilZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -117,15 +153,18 @@ let package = Package(
                 "Detect",
                 "Store",
                 "Ingest",
+                "SecureIngest",
                 "Analyze",
                 "Cluster",
                 "History",
+                "Notify",
                 "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // Shared by the in-memory benchmarks: read a corpus, time a body.
@@ -156,6 +195,11 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "benchmarks/history/HistoryBenchmark"
+        ),
+        .executableTarget(
+            name: "OutboxBenchmark",
+            dependencies: ["Detect", "Store", "Notify"],
+            path: "benchmarks/notify/OutboxBenchmark"
         ),
         .testTarget(
             name: "SyslogTests",
@@ -191,12 +235,32 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        .testTarget(
+            name: "NotifyTests",
+            dependencies: [
+                "Notify", "Store", "Detect", "Analyze",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Detect", "Syslog"]),
         .testTarget(
             name: "HistoryTests",
             dependencies: [
                 "History", "Store", "Detect",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SecureIngestTests",
+            dependencies: [
+                "SecureIngest", "Ingest",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(
@@ -210,7 +274,7 @@ let package = Package(
         ),
         .testTarget(
             name: "vigilTests",
-            dependencies: ["vigil", "Syslog", "Analyze"]
+            dependencies: ["vigil", "Syslog", "Analyze", "Notify", "Store", "Detect"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -2,15 +2,20 @@ import Detect
 import Foundation
 import History
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Ingest
 import Logging
+import SecureIngest
 import Store
 import Synchronization
 
 /// Vigil's HTTP interface (Hummingbird 2), in the same process as the receiver and detection:
-/// `POST /logs/ingest`, `GET /alerts/recent`, `GET /alerts/{anomaly_id}`, `GET /services`,
-/// `GET /health`, `GET /metrics`; the per-minute history (`GET /services/{name}/history`,
-/// `GET /history`), `GET /services/{name}/templates`, `GET /receiver`, and the dashboard at `/`.
+/// `POST /logs/ingest`, `POST /upload` (journald), `GET /alerts/recent`, `GET /alerts/{anomaly_id}`,
+/// `GET /incidents/recent`, `GET /incidents/{incident_id}`,
+/// `GET /notifications/recent`, `GET /services`, `GET /errors/recent`, `GET /health`, `GET /metrics`; the per-minute history
+/// (`GET /services/{name}/history`, `GET /history`), `GET /services/{name}/templates`,
+/// `GET /receiver`, and the dashboard at `/`.
 ///
 /// Nothing here waits on Claude, and ingest never waits on the database: accepted entries go to
 /// the shards (``HTTPIngest``) and are counted there, like syslog. The alert and service
@@ -21,14 +26,22 @@ public enum HTTPAPI {
         public var port: Int
         /// When set, every endpoint but `/health` and `/metrics` needs `Authorization: Bearer TOKEN`.
         public var token: String?
-        /// Largest request body accepted, before and after gzip decompression.
+        /// Largest request body accepted, before and after gzip decompression (for `/upload`:
+        /// largest journal entry — an upload streams a whole journal).
         public var maxBodyBytes: Int
+        /// `api.upload_token`: `POST /upload` accepts it as `?token=` (systemd-journal-upload
+        /// cannot send a bearer token).
+        public var uploadToken: String?
 
-        public init(host: String = "127.0.0.1", port: Int = 8000, token: String? = nil, maxBodyBytes: Int = 10 << 20) {
+        public init(
+            host: String = "127.0.0.1", port: Int = 8000, token: String? = nil, maxBodyBytes: Int = 10 << 20,
+            uploadToken: String? = nil
+        ) {
             self.host = host
             self.port = port
             self.token = token?.isEmpty == true ? nil : token
             self.maxBodyBytes = maxBodyBytes
+            self.uploadToken = uploadToken?.isEmpty == true ? nil : uploadToken
         }
     }
 
@@ -41,7 +54,7 @@ public enum HTTPAPI {
         public var readiness: Readiness
         /// The cluster this instance belongs to, for `/health` (`nil`: a single instance).
         public var cluster: (any ClusterHealthSource)?
-        /// The detection window and tick (for `/services`).
+        /// The detection window `/services` reports (the longest) and the tick.
         public var windowSeconds: Int64
         public var tickSeconds: Int64
         /// The minutes not yet in the store (the history endpoints add them); `nil`: none.
@@ -72,17 +85,32 @@ public enum HTTPAPI {
     public static func router(configuration: Configuration, dependencies: Dependencies) -> Router<VigilRequestContext> {
         let router = Router(context: VigilRequestContext.self)
         if let token = configuration.token {
-            // The dashboard's files hold no data: the page asks for the token itself.
-            router.add(middleware: BearerTokenMiddleware(token: token, openPaths: ["/health", "/metrics", "/"], openPrefixes: ["/ui/"]))
+            // The dashboard's files hold no data: the page asks for the token itself. With an upload
+            // token, /upload checks its own credentials (either token).
+            let open: Set<String> = configuration.uploadToken == nil ? ["/health", "/metrics", "/"] : ["/health", "/metrics", "/", "/upload"]
+            router.add(middleware: BearerTokenMiddleware(token: token, openPaths: open, openPrefixes: ["/ui/"]))
         }
         let ingest = IngestEndpoint(http: dependencies.receiver.http, maxBodyBytes: configuration.maxBodyBytes,
                                     metrics: dependencies.metrics)
         router.post("logs/ingest") { request, context in try await ingest.handle(request, context: context) }
+        let upload = UploadEndpoint(
+            journald: dependencies.receiver.journald, maxEntryBytes: configuration.maxBodyBytes, metrics: dependencies.metrics,
+            uploadToken: configuration.uploadToken.map { Array($0.utf8) }, apiToken: configuration.token.map { Array($0.utf8) })
+        router.post("upload") { request, context in try await upload.handle(request, context: context) }
+        let errors = ErrorsEndpoint(receiver: dependencies.receiver)
+        router.get("errors/recent") { request, _ in errors.recent(request) }
         let alerts = AlertsEndpoint(store: dependencies.store)
         router.get("alerts/recent") { request, _ in try await alerts.recent(request) }
         router.get("alerts/:anomaly_id") { _, context in
             try await alerts.one(anomalyID: context.parameters.require("anomaly_id"))
         }
+        let incidents = IncidentsEndpoint(store: dependencies.store)
+        router.get("incidents/recent") { request, _ in try await incidents.recent(request) }
+        router.get("incidents/:incident_id") { _, context in
+            try await incidents.one(incidentID: context.parameters.require("incident_id"))
+        }
+        let notifications = NotificationsEndpoint(store: dependencies.store)
+        router.get("notifications/recent") { request, _ in try await notifications.recent(request) }
         let services = ServicesEndpoint(
             shards: dependencies.receiver.shards, detection: dependencies.detection,
             windowSeconds: dependencies.windowSeconds, tickSeconds: dependencies.tickSeconds)
@@ -112,14 +140,24 @@ public enum HTTPAPI {
     /// The HTTP server as a `Service` for the process's `ServiceGroup` (graceful shutdown stops
     /// accepting and lets requests in flight finish).
     public static func application(
-        configuration: Configuration, dependencies: Dependencies, logger: Logger,
+        configuration: Configuration, dependencies: Dependencies, logger: Logger, server: HTTPServerBuilder = .http1(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
             router: router(configuration: configuration, dependencies: dependencies),
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vigil"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
+    }
+}
+
+extension HTTPAPI {
+    /// HTTP/1.1, over TLS when `tls` is given (`api.tls_cert`, `api.tls_key`): the JSON ingest and
+    /// `systemd-journal-upload` can then send over HTTPS. A bad file is an error here, at start-up.
+    public static func server(tls: TLSCredentials?) throws -> HTTPServerBuilder {
+        guard let tls else { return .http1() }
+        return try .tls(.http1(), tlsConfiguration: tls.makeServerConfiguration())
     }
 }
 

@@ -161,6 +161,13 @@ public actor ClusterNode {
         }
     }
 
+    /// The leader's next tick hands over the whole window again, marked as a new leadership
+    /// (``LeaderTick/elected``): for a detection side that could not start from this one.
+    public func redeliverWindow() {
+        consumed = [:]
+        deliveredSinceElection = false
+    }
+
     /// Leaves cleanly: flushes what is pending — with the tick now running, partly counted, when
     /// `now` is given (its counts are not lost with this instance) — marks this member as gone
     /// (the leader stops expecting it at once) and ends the lock session (a follower takes over

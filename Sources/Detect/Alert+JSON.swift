@@ -1,5 +1,6 @@
-/// The alert as one JSON object — the shape `vigil analyze` prints and the HTTP API will serve
-/// (`GET /alerts/recent`). Written by hand so the module stays free of Foundation.
+/// The alert as one JSON object — the shape `vigil analyze` and `vigil alerts` print and the HTTP
+/// API serves (`GET /alerts/recent`, inside incidents). Written by hand so the module stays free
+/// of Foundation.
 extension Alert {
     public var json: String {
         var out = JSONText()
@@ -8,6 +9,9 @@ extension Alert {
         out.field("detected_at", detectedAtRFC3339)
         out.field("severity", severity.rawValue)
         out.field("category", category.rawValue)
+        out.field("window_seconds", Double(windowSeconds))
+        out.field("incident_id", incidentID)
+        out.field("resolved_at", resolvedAt.map(Alert.rfc3339(seconds:)))
         out.field("affected_services", affectedServices)
         out.field("description", description)
         out.key("metrics")
@@ -77,6 +81,12 @@ struct JSONText {
     mutating func field(_ name: String, _ values: [String]) {
         key(name)
         text += "[" + values.map(Self.quoted).joined(separator: ",") + "]"
+        needsComma = true
+    }
+
+    /// Writes `json` (already valid JSON) as the value of the last key.
+    mutating func raw(_ json: String) {
+        text += json
         needsComma = true
     }
 

@@ -1,10 +1,13 @@
 import Syslog
 
-/// What Vigil reports: the anomalies of one category found on one tick, after cooldown.
+/// What Vigil reports: the anomalies of one category in one scope found on one tick (on any of
+/// the windows), after cooldown.
 ///
 /// Field names mirror the alert JSON of the brief (`anomaly_id`, `detected_at`, …) so that the
 /// store and the HTTP API map them one to one. The analysis fields start empty with
-/// ``analysisSource`` "pending"; the analysis step fills them in later.
+/// ``analysisSource`` "pending"; the analysis step fills them in later. ``incidentID`` is given
+/// when the alert is stored (incidents span processes, so the store assigns it) and
+/// ``resolvedAt`` once its rule has stopped matching.
 public struct Alert: Sendable, Hashable {
     /// Time-based and unique within a detector: `anom_20240115_103045_1` (see ``AnomalyID``).
     public var anomalyID: String
@@ -12,6 +15,17 @@ public struct Alert: Sendable, Hashable {
     public var detectedAt: Int64
     public var severity: AlertSeverity
     public var category: AnomalyCategory
+    /// What the alert is about: a service, or all services (the cooldown's and resolution's key).
+    public var scope: Scope
+    /// The window (seconds) whose rule decided the alert: the shortest window that matched with
+    /// the alert's severity.
+    public var windowSeconds: Int64
+    /// The incident the alert belongs to (shared by alerts across services and categories raised
+    /// within the correlation window of each other); `nil` until the alert is stored.
+    public var incidentID: String?
+    /// When the rule had stopped matching the alert's scope for the resolution's ticks in a row
+    /// (seconds since the epoch); `nil` while active.
+    public var resolvedAt: Int64?
     public var affectedServices: [String]
     public var description: String
     /// The metrics of the anomaly that decided the alert (the most severe one).
@@ -48,6 +62,10 @@ public struct Alert: Sendable, Hashable {
         detectedAt: Int64,
         severity: AlertSeverity,
         category: AnomalyCategory,
+        scope: Scope = .overall,
+        windowSeconds: Int64 = 0,
+        incidentID: String? = nil,
+        resolvedAt: Int64? = nil,
         affectedServices: [String],
         description: String,
         current: ScopeMetrics,
@@ -70,6 +88,10 @@ public struct Alert: Sendable, Hashable {
         self.detectedAt = detectedAt
         self.severity = severity
         self.category = category
+        self.scope = scope
+        self.windowSeconds = windowSeconds
+        self.incidentID = incidentID
+        self.resolvedAt = resolvedAt
         self.affectedServices = affectedServices
         self.description = description
         self.current = current
@@ -98,10 +120,13 @@ public struct Alert: Sendable, Hashable {
             .rfc3339UTC
     }
 
-    /// Groups one tick's anomalies of a single category into an alert: the most severe (then
-    /// largest multiplier, then overall before services) decides severity, metrics and the
-    /// description's lead; affected services are the union, the deciding anomaly's first.
-    /// `nil` for no anomalies.
+    /// The category and scope this alert is about.
+    public var key: AlertKey { AlertKey(category, scope) }
+
+    /// Groups one tick's anomalies of a single category into an alert: the most severe (then the
+    /// shortest window, then the largest multiplier, then the scope's own before an overall one)
+    /// decides severity, scope, window, metrics and the description's lead; affected services are
+    /// the union, the deciding anomaly's first. `nil` for no anomalies.
     public static func grouping(
         _ anomalies: [Anomaly],
         id: String,
@@ -110,8 +135,8 @@ public struct Alert: Sendable, Hashable {
     ) -> Alert? {
         guard
             let lead = anomalies.max(by: {
-                ($0.severity, $0.multiplier ?? 0, $0.scope != .overall ? 0 : 1)
-                    < ($1.severity, $1.multiplier ?? 0, $1.scope != .overall ? 0 : 1)
+                ($0.severity, -$0.windowSeconds, $0.multiplier ?? 0, $0.scope != .overall ? 1 : 0)
+                    < ($1.severity, -$1.windowSeconds, $1.multiplier ?? 0, $1.scope != .overall ? 1 : 0)
             })
         else { return nil }
         var services: [String] = []
@@ -124,6 +149,8 @@ public struct Alert: Sendable, Hashable {
             detectedAt: detectedAt,
             severity: lead.severity,
             category: lead.category,
+            scope: lead.scope,
+            windowSeconds: lead.windowSeconds,
             affectedServices: services,
             description: lead.description + (others > 0 ? " (and \(others) related)" : ""),
             current: lead.current,

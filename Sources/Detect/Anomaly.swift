@@ -14,7 +14,7 @@ public enum AlertSeverity: String, Sendable, Hashable, Comparable, CaseIterable 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
 }
 
-/// What kind of deviation was seen; cooldowns are per category.
+/// What kind of deviation was seen; cooldowns are per category and scope (``AlertKey``).
 public enum AnomalyCategory: String, Sendable, Hashable, CaseIterable {
     case errorSpike = "error_spike"
     case volumeSpike = "volume_spike"
@@ -29,6 +29,9 @@ public struct Anomaly: Sendable, Hashable {
     public var category: AnomalyCategory
     public var severity: AlertSeverity
     public var scope: Scope
+    /// The trailing window (seconds) whose counts and baseline matched the rule (0: unknown, as
+    /// in alerts stored before windows were recorded).
+    public var windowSeconds: Int64
     /// The services this is about: the scope's service, or for the overall scope the services
     /// that explain it (those with spiking error rates, the new and the vanished ones).
     public var affectedServices: [String]
@@ -50,6 +53,7 @@ public struct Anomaly: Sendable, Hashable {
         category: AnomalyCategory,
         severity: AlertSeverity,
         scope: Scope,
+        windowSeconds: Int64 = 0,
         affectedServices: [String],
         current: ScopeMetrics,
         baseline: ScopeMetrics,
@@ -62,6 +66,7 @@ public struct Anomaly: Sendable, Hashable {
         self.category = category
         self.severity = severity
         self.scope = scope
+        self.windowSeconds = windowSeconds
         self.affectedServices = affectedServices
         self.current = current
         self.baseline = baseline
@@ -71,4 +76,9 @@ public struct Anomaly: Sendable, Hashable {
         self.pattern = pattern
         self.description = description
     }
+}
+
+extension Anomaly {
+    /// The category and scope this anomaly is about.
+    public var key: AlertKey { AlertKey(category, scope) }
 }

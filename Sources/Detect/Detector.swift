@@ -1,46 +1,57 @@
-/// The detection engine: on every tick it judges the trailing window against the baselines,
-/// and once per completed window it teaches the baselines that window.
+/// The detection engine: on every tick it judges each trailing window (``DetectionConfiguration/windows``,
+/// default 60 s and 300 s) against that window size's own baselines, turns what matched into
+/// alerts (one per category and scope, after cooldown), says which earlier alerts are over, and
+/// once per completed window of each size teaches that size's baselines that window.
 ///
 /// Time is whatever the caller says it is (``DetectionClock``): the receiver passes the wall
 /// clock, a replay the messages' own timestamps, so both run this same code and a replay is
 /// deterministic. Windows are aligned to the epoch (`[k·window, (k+1)·window)`), so two
 /// processes, or two runs of a replay, agree on where windows end.
 ///
-/// Two ways in:
-/// - live: ``evaluate(at:window:)`` with a snapshot of the receiver's counters over the trailing
-///   window, called at (or just after) each tick boundary;
-/// - replay: ``record(service:severity:atNanoseconds:text:)`` per message; the detector keeps its
-///   own counters and evaluates every tick that a message's timestamp closes.
+/// **The seam: counts per tick and service.** Everything the detector judges is the per-service
+/// counts of whole ticks, kept in one ring over the longest window (``TickLedger``), from which
+/// every window's trailing sum is taken. Three callers fill it:
+/// - live: at each tick boundary the receiver's shards hand over the tick just ended
+///   (``observe(tick:counts:)``), then ``evaluate(at:templates:)`` judges;
+/// - a cluster (several instances on one PostgreSQL): the leader passes, per tick and service,
+///   the counts every instance recorded, summed — the same two calls, nothing else changes;
+/// - replay: ``record(service:severity:atNanoseconds:text:message:)`` counts each message into
+///   the same ring and evaluates every tick its timestamp closes.
 ///
-/// A scope is judged only when the whole trailing window lies in time this detector observed,
-/// and only against a baseline of at least ``DetectionConfiguration/minimumWindows`` completed
-/// windows — so a (re)start never alerts just because it knows nothing yet.
+/// A window is judged only when it lies wholly in time this detector observed, and only against
+/// a baseline of at least ``DetectionConfiguration/minimumWindows`` completed windows — so a
+/// (re)start never alerts just because it knows nothing yet.
 public struct Detector: Sendable {
     public let configuration: DetectionConfiguration
-    /// Per scope, at ``DetectionConfiguration/windowSeconds``. Public so a store can save and
-    /// restore them.
-    public var baselines: [Scope: Baseline]
+    /// Per window size, per scope. Restored from and saved to the store.
+    public internal(set) var baselinesByWindow: [Int64: [Scope: Baseline]]
     public var cooldown: any CooldownPolicy
     public var samples: SampleMessages
     /// The replay's templates (live, the shards mine and pass a ``TemplateWindow`` per tick).
     public var templates: TemplateTracker
+    /// Keys whose rule matched recently: what resolution watches.
+    public internal(set) var conditions: ActiveConditions
+    /// Keys this detector raised an alert for (its cooldown admitted one) in their current
+    /// episode: one alert per episode, however long it lasts; forgotten when the key resolves.
+    var raised: Set<AlertKey> = []
+    /// Services a `service_change` in progress names as vanished: their silence is the anomaly,
+    /// so their baselines do not learn it (and their return is not a volume spike).
+    var vanishing: Set<String> = []
+    /// Keys whose current episode began inside their cooldown, and when the cooldown refused
+    /// them: a repeat stays silent unless it outlasts a whole cooldown of its own.
+    var refused: [AlertKey: Int64] = [:]
     /// Novel templates already reported (service, template id) and when: one anomaly per episode;
     /// forgotten two windows later, when the episode is long over.
     private var announcedPatterns: [String: Int64] = [:]
     /// Start (seconds) of the time this detector has watched; windows before it are not judged
     /// and not learned from.
-    public private(set) var observedSince: Int64?
-    /// End of the last completed window seen (whether or not it was learned from).
-    public private(set) var lastCompletedWindowEnd: Int64?
-    /// Services active in the last completed window: what `service_change` compares with.
-    public private(set) var previousWindowServices: Set<String> = []
-    /// When each service was first counted (start of that tick): a service's baseline starts
-    /// with the first window it was known for from the start.
-    private var firstSeen: [String: Int64] = [:]
+    public internal(set) var observedSince: Int64?
+    /// Per window size, the end of the last completed window seen (learned from or not).
+    public internal(set) var lastCompletedWindowEnd: [Int64: Int64] = [:]
     private var ids = AnomalyID()
-    private var counters: ServiceCounters
+    var ledger: TickLedger
     /// The tick the replay's newest message is in (still open).
-    private var replayTick: Int64?
+    var replayTick: Int64?
 
     public init(
         configuration: DetectionConfiguration = DetectionConfiguration(),
@@ -50,160 +61,154 @@ public struct Detector: Sendable {
     ) {
         self.configuration = configuration
         self.cooldown = cooldown ?? InMemoryCooldown(cooldownSeconds: configuration.cooldownSeconds)
-        self.baselines = Dictionary(baselines.map { ($0.scope, $0) }, uniquingKeysWith: { _, newer in newer })
+        var byWindow: [Int64: [Scope: Baseline]] = [:]
+        for baseline in baselines where configuration.windows.contains(baseline.windowSeconds) {
+            byWindow[baseline.windowSeconds, default: [:]][baseline.scope] = baseline
+        }
+        self.baselinesByWindow = byWindow
         self.samples = SampleMessages(capacity: configuration.maximumSamples)
         self.observedSince = observingSince
-        self.counters = ServiceCounters(bucketCount: configuration.ticksPerWindow)
+        self.ledger = TickLedger(bucketCount: configuration.ticksPerWindow + 1, tickSeconds: configuration.tickSeconds)
         self.templates = TemplateTracker(configuration: .init(detection: configuration))
+        self.conditions = ActiveConditions(resolveAfter: configuration.resolveAfterTicks)
     }
 
-    // MARK: Live
-
-    /// Judges the trailing window ending at `clock`'s now; see ``evaluate(at:window:)``.
-    public mutating func evaluate(
-        clock: some DetectionClock,
-        snapshot: [(service: String, counts: SeverityCounts)]
-    ) -> [Alert] {
-        evaluate(at: clock.secondsSinceEpoch, window: WindowStats(snapshot: snapshot))
+    /// Every baseline, all window sizes (for the store), by window then scope.
+    public var baselines: [Baseline] {
+        baselinesByWindow.keys.sorted().flatMap { window in
+            (baselinesByWindow[window] ?? [:]).values.sorted { $0.scope < $1.scope }
+        }
     }
 
-    /// One tick: `window` holds the counts of `[now − window, now)`. Judges it against the
-    /// baselines (before learning, so a spike is judged against what came before it), then, if
-    /// `now` is the first tick at or after a window boundary, learns the window just completed
-    /// (which `window` then is — exactly when `now` is on the boundary). Returns the alerts the
-    /// cooldown admits, at most one per category.
-    public mutating func evaluate(at now: Int64, window stats: WindowStats, templates window: TemplateWindow = .init())
-        -> [Alert]
-    {
+    /// The baseline of `scope` at `window` seconds (default: the longest window).
+    public func baseline(_ scope: Scope, window: Int64? = nil) -> Baseline? {
+        baselinesByWindow[window ?? configuration.longestWindow]?[scope]
+    }
+
+    /// Keys of alerts still unresolved in the store (a previous run's): they are resolved like the
+    /// detector's own once their rule has been quiet long enough.
+    public mutating func trackUnresolved(_ keys: some Sequence<AlertKey>) {
+        conditions.track(keys)
+    }
+
+    // MARK: The seam: whole ticks in
+
+    /// The counts of tick `tick` (ticks since the epoch), per service, replacing what was known of
+    /// that tick: services not listed counted nothing in it. Call for each tick before the
+    /// ``evaluate(at:templates:)`` that closes it.
+    public mutating func observe(tick: Int64, counts: some Sequence<(service: String, counts: SeverityCounts)>) {
+        for (service, tickCounts) in counts {
+            ledger.set(service: service, counts: tickCounts, atTick: tick)
+        }
+    }
+
+    // MARK: Judging
+
+    /// One tick boundary, `now` (seconds): judges every window ending at `now` — each against its
+    /// own baselines, before learning, so a spike is judged against what came before it — then
+    /// learns each window size's window just completed, if `now` completes one. Returns the
+    /// resolutions first, then the alerts the cooldown admits (see ``admit(_:templates:at:)`` for
+    /// how anomalies become alerts).
+    public mutating func evaluate(at now: Int64, templates window: TemplateWindow = .init()) -> DetectionOutput {
         let observedSince = self.observedSince ?? now
         self.observedSince = observedSince
-        for (service, counts) in stats.services where counts.total > 0 && firstSeen[service] == nil {
-            firstSeen[service] = now - configuration.tickSeconds
+        let lastTick = Self.floorDiv(now, configuration.tickSeconds) - 1
+        var anomalies: [Anomaly] = []
+        var judged: [Int64: WindowStats] = [:]
+        for size in configuration.windows where now - size >= observedSince {
+            let stats = ledger.stats(
+                endingAt: lastTick, ticks: configuration.ticks(in: size), serviceMinimum: configuration.minimumServiceMessages)
+            anomalies += Rules.evaluate(stats, baselines: baselinesByWindow[size] ?? [:], configuration: configuration)
+            judged[size] = stats
         }
-
-        var alerts: [Alert] = []
-        if now - configuration.windowSeconds >= observedSince {
-            let anomalies = Rules.evaluate(
-                stats,
-                baselines: baselines,
-                previousServices: previousWindowServices,
-                configuration: configuration
-            )
-            let patterns = Rules.newPatterns(
-                window, stats: stats, baselines: baselines, observedSince: observedSince, configuration: configuration
-            ).filter { announce($0, until: now) }
-            alerts = admit(anomalies + patterns, templates: window, at: now)
+        var patterns: [Anomaly] = []
+        if let longest = judged[configuration.longestWindow] {
+            patterns = Rules.newPatterns(
+                window, stats: longest, baselines: baselinesByWindow[configuration.longestWindow] ?? [:],
+                observedSince: observedSince, configuration: configuration)
         }
-
-        let windowEnd = Self.floorDiv(now, configuration.windowSeconds) * configuration.windowSeconds
-        if windowEnd > (lastCompletedWindowEnd ?? .min) {
-            let windowStart = windowEnd - configuration.windowSeconds
-            if windowStart >= observedSince { learn(stats, windowStart: windowStart, windowEnd: windowEnd) }
-            lastCompletedWindowEnd = windowEnd
-            previousWindowServices = stats.activeServices
-            announcedPatterns = announcedPatterns.filter { $0.value > windowEnd - 2 * configuration.windowSeconds }
-            templates.prune(notSeenSince: windowEnd - configuration.windowSeconds)
+        let resolutions = conditions.tick(
+            matched: Set((anomalies + patterns).map(\.key)), judged: judged.count == configuration.windows.count, at: now)
+        for resolution in resolutions {
+            raised.remove(resolution.key)
+            refused[resolution.key] = nil
+            if resolution.key == AlertKey(.serviceChange, .overall) { vanishing = [] }
         }
-        return alerts
+        for anomaly in anomalies where anomaly.category == .serviceChange { vanishing.formUnion(anomaly.vanishedServices) }
+        let alerts = admit(anomalies + patterns.filter { announce($0, until: now) }, templates: window, at: now)
+        learn(at: now, observedSince: observedSince, judged: judged)
+        return DetectionOutput(resolutions: resolutions, alerts: alerts)
     }
 
-    // MARK: Replay
+    // MARK: Learning
 
-    /// Counts one replayed message and first evaluates every tick its timestamp closes.
-    /// `severity` is the syslog severity 0…7; `text`, when given, may be shown as a sample.
-    /// A message older than the open tick is still counted if its tick is in the window.
-    /// `message`, when given, is mined for templates (its MSG part, without the syslog header).
-    public mutating func record(
-        service: String, severity: Int, atNanoseconds nanoseconds: Int64, text: String? = nil,
-        message: UnsafeRawBufferPointer? = nil
-    ) -> [Alert] {
-        let alerts = advance(toNanoseconds: nanoseconds)
-        let seconds = Self.floorDiv(nanoseconds, 1_000_000_000)
-        let tick = Self.floorDiv(seconds, configuration.tickSeconds)
-        var name = service
-        name.withUTF8 { bytes in
-            let raw = UnsafeRawBufferPointer(bytes)
-            let hash = ServiceCounters.hash(raw)
-            counters.record(service: raw, hash: hash, severity: severity, at: tick)
-            if let message {
-                templates.record(service: raw, hash: hash, message: message, severity: severity, atSeconds: seconds)
+    /// Learns, for each window size, the window that `now` completes (if any): the window just
+    /// judged when `now` is its end, else taken from the ring (the exact window even when `now`
+    /// is a little past its end).
+    private mutating func learn(at now: Int64, observedSince: Int64, judged: [Int64: WindowStats]) {
+        for size in configuration.windows {
+            let windowEnd = Self.floorDiv(now, size) * size
+            guard windowEnd > (lastCompletedWindowEnd[size] ?? .min) else { continue }
+            lastCompletedWindowEnd[size] = windowEnd
+            if size == configuration.longestWindow { forgetOldPatterns(before: windowEnd) }
+            let windowStart = windowEnd - size
+            guard windowStart >= observedSince else { continue }
+            let stats = (windowEnd == now ? judged[size] : nil) ?? ledger.stats(
+                endingAt: Self.floorDiv(windowEnd, configuration.tickSeconds) - 1, ticks: configuration.ticks(in: size),
+                serviceMinimum: configuration.minimumServiceMessages)
+            for scope in learningScopes(size: size, windowStart: windowStart) {
+                var baseline = baselinesByWindow[size]?[scope] ?? Baseline(scope: scope, windowSeconds: size)
+                // A restored baseline may already know this window (a replay run twice).
+                if let learned = baseline.lastWindowEnd, learned >= windowEnd { continue }
+                baseline.update(with: stats, alpha: configuration.emaAlpha, windowEnd: windowEnd, holding: holding(scope, at: now))
+                baselinesByWindow[size, default: [:]][scope] = baseline
             }
         }
-        if let text { samples.note(service: service, severity: severity, text: text) }
-        return alerts
     }
 
-    /// Moves replay time to `nanoseconds`, evaluating each tick that ends by then (call at the
-    /// end of a replay to judge the last ticks). After a silence longer than two windows only
-    /// the first window of it is evaluated tick by tick; the rest is skipped, as nothing in it
-    /// could differ.
-    public mutating func advance(toNanoseconds nanoseconds: Int64) -> [Alert] {
-        let tick = Self.floorDiv(Self.floorDiv(nanoseconds, 1_000_000_000), configuration.tickSeconds)
-        guard var open = replayTick else {
-            replayTick = tick
-            if observedSince == nil { observedSince = tick * configuration.tickSeconds }
-            return []
+    /// How long an anomaly in progress keeps its scope's baselines from learning the quantity it
+    /// is about. While an error spike lasts, the error rate it raised is not taught as normal —
+    /// otherwise a long burst becomes its own baseline within minutes, stops matching and is
+    /// "resolved" while still going on. After this long a lasting change is accepted as the new
+    /// normal (and its alert resolves).
+    static let longestLearningPause: Int64 = 3600
+
+    /// The quantities of `scope` a completed window must not teach now: those whose rule has an
+    /// episode in progress for the scope, and a vanished service's volume while the
+    /// `service_change` naming it lasts — each for at most ``longestLearningPause``.
+    func holding(_ scope: Scope, at now: Int64) -> Baseline.Quantities {
+        var held: Baseline.Quantities = []
+        func inProgress(_ key: AlertKey) -> Bool {
+            guard conditions.isActive(key) else { return false }
+            guard let start = conditions.episodeStart(of: key) else { return true }
+            return start >= now - Self.longestLearningPause
         }
-        var alerts: [Alert] = []
-        let ticksPerWindow = Int64(configuration.ticksPerWindow)
-        while open < tick {
-            if tick - open > 2 * ticksPerWindow + 1, open > (replayTick ?? open) + ticksPerWindow {
-                open = tick - 1
-            }
-            let stats = replayStats(endingAt: open)
-            let window = templates.window(endingAtTick: open)
-            open += 1
-            alerts += evaluate(at: open * configuration.tickSeconds, window: stats, templates: window)
+        let pairs: [(AnomalyCategory, Baseline.Quantities)] = [(.errorSpike, .errorRate), (.volumeSpike, .volume), (.serviceChange, .serviceCount)]
+        for (category, quantity) in pairs where inProgress(AlertKey(category, scope)) { held.insert(quantity) }
+        if let service = scope.service, vanishing.contains(service), inProgress(AlertKey(.serviceChange, .overall)) {
+            held.formUnion([.volume, .serviceCount])
         }
-        replayTick = open
-        return alerts
+        return held
     }
 
-    /// The replay counters over the window ending with `tick` (inclusive).
-    private func replayStats(endingAt tick: Int64) -> WindowStats {
-        var services: [String: SeverityCounts] = [:]
-        services.reserveCapacity(counters.entries.count)
-        for entry in counters.entries {
-            services[String(decoding: entry.name, as: UTF8.self)] = entry.counters.trailingWindow(endingAt: tick)
-        }
-        return WindowStats(services: services)
-    }
-
-    // MARK: Internals
-
-    /// Learns a completed window: overall, every service that has a baseline (silent ones learn
-    /// their silence), and every service known since the window's start.
-    private mutating func learn(_ stats: WindowStats, windowStart: Int64, windowEnd: Int64) {
-        let alpha = configuration.emaAlpha
+    /// The scopes a completed window of `size` teaches: overall, every service that has a
+    /// baseline at that size (silent ones learn their silence), and every service known since the
+    /// window's start (one first seen in the middle of it did not have a whole window).
+    func learningScopes(size: Int64, windowStart: Int64) -> [Scope] {
         var scopes: [Scope] = [.overall]
-        for service in stats.services.keys {
+        let known = baselinesByWindow[size] ?? [:]
+        for service in ledger.names {
             let scope = Scope.service(service)
-            if baselines[scope] != nil || (firstSeen[service] ?? .max) <= windowStart { scopes.append(scope) }
+            if known[scope] != nil || (ledger.firstSeen[service] ?? .max) <= windowStart { scopes.append(scope) }
         }
-        for scope in scopes {
-            var baseline = baselines[scope] ?? Baseline(scope: scope, windowSeconds: configuration.windowSeconds)
-            // A restored baseline may already know this window (a replay run twice).
-            if let learned = baseline.lastWindowEnd, learned >= windowEnd { continue }
-            baseline.update(with: stats, alpha: alpha, windowEnd: windowEnd)
-            baselines[scope] = baseline
-        }
+        return scopes
     }
 
-    /// Groups anomalies by category and lets the cooldown decide which become alerts.
-    private mutating func admit(_ anomalies: [Anomaly], templates: TemplateWindow, at now: Int64) -> [Alert] {
-        var alerts: [Alert] = []
-        for category in AnomalyCategory.allCases {
-            let ofCategory = anomalies.filter { $0.category == category }
-            guard !ofCategory.isEmpty, cooldown.admit(category, at: now) else { continue }
-            guard var alert = Alert.grouping(ofCategory, id: ids.next(at: now), detectedAt: now, samples: []) else {
-                continue
-            }
-            alert.samples = Self.templateSamples(for: alert, from: templates, limit: configuration.maximumSamples)
-            alert.sampleMessages = samples.samples(for: alert.affectedServices, limit: configuration.maximumSamples)
-            if alert.sampleMessages.isEmpty { alert.sampleMessages = alert.samples.map(\.example) }
-            alerts.append(alert)
-        }
-        return alerts
+    /// Once per longest window: forgets announced patterns whose episode is long over and the
+    /// bookkeeping of templates the miners evicted.
+    mutating func forgetOldPatterns(before windowEnd: Int64) {
+        announcedPatterns = announcedPatterns.filter { $0.value > windowEnd - 2 * configuration.longestWindow }
+        templates.prune(notSeenSince: windowEnd - configuration.longestWindow)
     }
 
     /// Whether a `new_pattern` anomaly is reported now: once per template and novel episode.
@@ -215,26 +220,7 @@ public struct Detector: Sendable {
         return true
     }
 
-    /// An alert's samples: the templates of its `new_pattern` anomalies first, then the affected
-    /// services' top templates (error level first, most frequent first), services taking turns.
-    static func templateSamples(for alert: Alert, from window: TemplateWindow, limit: Int) -> [TemplateSample] {
-        var result = alert.anomalies.compactMap(\.pattern)
-        let names = alert.affectedServices.isEmpty ? window.top.keys.sorted() : alert.affectedServices
-        let lists = names.map { window.top[$0] ?? [] }
-        var index = 0
-        while result.count < limit, lists.contains(where: { index < $0.count }) {
-            for list in lists where index < list.count && result.count < limit
-                && !result.contains(where: { $0.templateID == list[index].templateID && $0.service == list[index].service })
-            {
-                result.append(list[index])
-            }
-            index += 1
-        }
-        if alert.affectedServices.isEmpty {
-            result.sort { ($0.isError ? 0 : 1, -$0.count) < ($1.isError ? 0 : 1, -$1.count) }
-        }
-        return Array(result.prefix(limit))
-    }
+    mutating func nextID(at now: Int64) -> String { ids.next(at: now) }
 
     static func floorMod(_ value: Int64, _ divisor: Int64) -> Int64 {
         let remainder = value % divisor

@@ -1,18 +1,32 @@
-/// The detection rules: pure functions from a window's stats and a baseline to anomalies.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The detection rules: pure functions from one window's stats and that window's baselines to
+/// anomalies.
 ///
 /// Pure so that each threshold can be pinned by a table of cases, and so that the live receiver
-/// and a replay judge with literally the same code. A rule judges a scope only once its baseline
-/// has learned ``DetectionConfiguration/minimumWindows`` completed windows: before that there is
-/// no "normal" to deviate from, and a restart must not alert just because it knows nothing yet.
+/// and a replay judge with literally the same code. Every window size runs the same rules against
+/// baselines of its own size (the baseline says which window it is, and the anomaly carries it).
+///
+/// A rule judges a scope only once its baseline has learned
+/// ``DetectionConfiguration/minimumWindows`` completed windows: before that there is no "normal"
+/// to deviate from, and a restart must not alert just because it knows nothing yet. Beyond the
+/// original design's ratios, each rule needs a minimum of evidence in the window — errors for
+/// `error_spike`, messages and a few learned windows for `volume_spike`, services that each sent
+/// enough for `service_change` — because a ratio against almost nothing is not evidence.
 public enum Rules {
-    /// Tolerance for comparing averaged counts with whole-number thresholds.
-    static let epsilon = 1e-9
+    /// Tolerance for comparing averaged counts with whole-number thresholds: an average that has
+    /// converged to 9 from below reads 8.99999998, and counts of services are whole.
+    static let epsilon = 0.05
 
     /// Every rule for every scope that has a ready baseline, overall first, then services by name.
+    /// `baselines` are those of the window `stats` cover.
     public static func evaluate(
         _ stats: WindowStats,
         baselines: [Scope: Baseline],
-        previousServices: Set<String>,
         configuration: DetectionConfiguration
     ) -> [Anomaly] {
         var anomalies: [Anomaly] = []
@@ -27,14 +41,16 @@ public enum Rules {
             }
         }
         if let baseline = baselines[.overall],
-            let anomaly = serviceChange(stats, baseline: baseline, previousServices: previousServices, configuration: configuration)
+            let anomaly = serviceChange(stats, baseline: baseline, serviceBaselines: baselines, configuration: configuration)
         {
             anomalies.append(anomaly)
         }
         return anomalies
     }
 
-    /// `error_spike`: rate > multiplier × baseline rate AND rate > the absolute floor.
+    /// `error_spike`: rate > multiplier × baseline rate AND rate > the absolute floor AND at least
+    /// ``DetectionConfiguration/minimumErrors`` errors in the window AND that many errors are
+    /// improbable at the baseline rate (``DetectionConfiguration/errorSpikeSignificance``).
     ///
     /// A zero baseline rate fires on the floor alone (any rate is infinitely many times zero);
     /// the reported multiplier is then ``DetectionConfiguration/multiplierCap``, as it is for any
@@ -49,9 +65,14 @@ public enum Rules {
     ) -> Anomaly? {
         guard isReady(baseline, configuration) else { return nil }
         let current = stats.metrics(for: scope)
-        guard current.volume >= Double(configuration.minimumMessages) else { return nil }
+        let errors = stats.counts(for: scope).errors
+        guard errors >= max(1, configuration.minimumErrors) else { return nil }
         let rate = current.errorRate
         guard rate > configuration.errorSpikeMultiplier * baseline.errorRate, rate > configuration.errorSpikeFloor else {
+            return nil
+        }
+        let usual = max(baseline.errorRate, configuration.errorSpikeFloor / configuration.errorSpikeMultiplier)
+        guard Self.poissonTail(atLeast: errors, mean: usual * current.volume) <= configuration.errorSpikeSignificance else {
             return nil
         }
         let multiplier = ratio(rate, baseline.errorRate, cap: configuration.multiplierCap)
@@ -59,13 +80,14 @@ public enum Rules {
         let affected = scope.service.map { [$0] } ?? servicesExplainingErrors(stats, floor: configuration.errorSpikeFloor)
         let subject = scope.service.map { "service \($0)" } ?? "all services"
         let description =
-            "Error rate \(Formatting.percent(rate)) for \(subject) over the last \(configuration.windowSeconds) s "
+            "Error rate \(Formatting.percent(rate)) for \(subject) over the last \(baseline.windowSeconds) s "
             + "(baseline \(Formatting.percent(baseline.errorRate)), \(Formatting.multiplier(multiplier)))"
             + (scope == .overall && !affected.isEmpty ? "; errors from \(affected.joined(separator: ", "))" : "")
         return Anomaly(
             category: .errorSpike,
             severity: severity,
             scope: scope,
+            windowSeconds: baseline.windowSeconds,
             affectedServices: affected,
             current: current,
             baseline: baseline.metrics,
@@ -74,30 +96,32 @@ public enum Rules {
         )
     }
 
-    /// `volume_spike`: messages in the window > multiplier × baseline volume. "medium" (the
-    /// design gives no severity for volume); the overall scope names the services whose own
-    /// volume grew the most.
+    /// `volume_spike`: messages in the window > multiplier × baseline volume, with at least
+    /// ``DetectionConfiguration/minimumVolume`` messages, against a baseline of at least
+    /// ``DetectionConfiguration/minimumBaselineWindows`` windows. "medium" (the design gives no
+    /// severity for volume); the overall scope names the services whose own volume grew the most.
     public static func volumeSpike(
         _ stats: WindowStats,
         scope: Scope,
         baseline: Baseline,
         configuration: DetectionConfiguration
     ) -> Anomaly? {
-        guard isReady(baseline, configuration) else { return nil }
+        guard isReady(baseline, configuration, windows: configuration.minimumBaselineWindows) else { return nil }
         let current = stats.metrics(for: scope)
-        guard current.volume >= Double(configuration.minimumMessages),
+        guard current.volume >= Double(max(1, configuration.minimumVolume)),
             current.volume > configuration.volumeSpikeMultiplier * baseline.volume
         else { return nil }
         let multiplier = ratio(current.volume, baseline.volume, cap: configuration.multiplierCap)
         let affected = scope.service.map { [$0] } ?? busiestServices(stats)
         let subject = scope.service.map { "service \($0)" } ?? "all services"
         let description =
-            "\(Int(current.volume)) messages from \(subject) in the last \(configuration.windowSeconds) s "
+            "\(Int(current.volume)) messages from \(subject) in the last \(baseline.windowSeconds) s "
             + "(baseline \(Formatting.oneDecimal(baseline.volume)), \(Formatting.multiplier(multiplier)))"
         return Anomaly(
             category: .volumeSpike,
             severity: .medium,
             scope: scope,
+            windowSeconds: baseline.windowSeconds,
             affectedServices: affected,
             current: current,
             baseline: baseline.metrics,
@@ -106,35 +130,52 @@ public enum Rules {
         )
     }
 
-    /// `service_change`: the number of distinct services differs from its baseline by at least
-    /// the threshold. Names the services active now that were not in `previousServices` (the
-    /// previous completed window) and those gone since. "medium" when services vanished (they
-    /// may be down), "low" when they only appeared.
+    /// `service_change`: the number of active services differs from its baseline by at least the
+    /// threshold, AND at least that many services actually appeared or vanished — the count alone
+    /// flickers as low-rate services cross the line, the named services are the evidence.
+    ///
+    /// A service is active with at least ``DetectionConfiguration/minimumServiceMessages``
+    /// messages in the window. It *appeared* when active now and usually absent (its own baseline
+    /// at this window averages under one message, or it has none); it *vanished* when silent now
+    /// and usually active (its baseline averages at least the minimum). Judged once the overall
+    /// baseline has learned ``DetectionConfiguration/minimumBaselineWindows`` windows. "medium"
+    /// when services vanished (they may be down), "low" when they only appeared.
     public static func serviceChange(
         _ stats: WindowStats,
         baseline: Baseline,
-        previousServices: Set<String>,
+        serviceBaselines: [Scope: Baseline],
         configuration: DetectionConfiguration
     ) -> Anomaly? {
-        guard isReady(baseline, configuration) else { return nil }
+        guard isReady(baseline, configuration, windows: configuration.minimumBaselineWindows) else { return nil }
         let current = stats.metrics(for: .overall)
-        guard abs(current.serviceCount - baseline.serviceCount) >= configuration.serviceChangeThreshold - epsilon else {
-            return nil
+        let threshold = configuration.serviceChangeThreshold - epsilon
+        guard abs(current.serviceCount - baseline.serviceCount) >= threshold else { return nil }
+        let minimum = configuration.minimumServiceMessages
+        var appeared: [String] = []
+        var vanished: [String] = []
+        for (service, counts) in stats.services {
+            let usual = serviceBaselines[.service(service)]?.volume ?? 0
+            if counts.total >= minimum, usual < 1 {
+                appeared.append(service)
+            } else if counts.total == 0, usual >= Double(minimum) - epsilon {
+                vanished.append(service)
+            }
         }
-        let active = stats.activeServices
-        let appeared = active.subtracting(previousServices).sorted()
-        let vanished = previousServices.subtracting(active).sorted()
+        guard Double(max(appeared.count, vanished.count)) >= threshold else { return nil }
+        appeared.sort()
+        vanished.sort()
         var parts: [String] = []
         if !appeared.isEmpty { parts.append("appeared: \(appeared.joined(separator: ", "))") }
         if !vanished.isEmpty { parts.append("vanished: \(vanished.joined(separator: ", "))") }
         let description =
-            "\(Int(current.serviceCount)) distinct services in the last \(configuration.windowSeconds) s "
+            "\(Int(current.serviceCount)) active services in the last \(baseline.windowSeconds) s "
             + "(baseline \(Formatting.oneDecimal(baseline.serviceCount)))"
             + (parts.isEmpty ? "" : "; " + parts.joined(separator: "; "))
         return Anomaly(
             category: .serviceChange,
             severity: vanished.isEmpty ? .low : .medium,
             scope: .overall,
+            windowSeconds: baseline.windowSeconds,
             affectedServices: appeared + vanished,
             current: current,
             baseline: baseline.metrics,
@@ -145,8 +186,26 @@ public enum Rules {
         )
     }
 
-    static func isReady(_ baseline: Baseline, _ configuration: DetectionConfiguration) -> Bool {
-        baseline.windowsObserved >= configuration.minimumWindows
+    static func isReady(_ baseline: Baseline, _ configuration: DetectionConfiguration, windows: Int = 1) -> Bool {
+        baseline.windowsObserved >= max(configuration.minimumWindows, windows)
+    }
+
+    /// P(X ≥ `count`) for X Poisson with mean `mean`: the chance of at least that many errors in
+    /// a window that usually holds `mean`. Summed from `count` upwards in log space (no underflow
+    /// for large means; the terms fall fast once past the mean).
+    static func poissonTail(atLeast count: Int, mean: Double) -> Double {
+        guard count > 0 else { return 1 }
+        guard mean > 0 else { return 0 }
+        if Double(count) <= mean { return 1 }
+        var term = exp(-mean + Double(count) * log(mean) - lgamma(Double(count) + 1))
+        var sum = 0.0
+        var k = Double(count)
+        while term > sum * 1e-12, term > 0 {
+            sum += term
+            k += 1
+            term *= mean / k
+        }
+        return min(sum, 1)
     }
 
     /// `value / reference`, with a zero (or tiny) reference reported as `cap`.

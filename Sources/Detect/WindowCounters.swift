@@ -48,13 +48,20 @@ public struct WindowCounters: Sendable {
     /// window. Unlike ``trailingWindow`` it is right for a service that has been silent since its
     /// newest tick: buckets older than `tick`'s window are left out although not yet cleared.
     public func trailingWindow(endingAt tick: Int64) -> SeverityCounts {
-        let n = Int64(buckets.count)
-        let upper = min(tick, newestTick)
-        let lower = max(tick, newestTick) - n + 1
-        var sum = SeverityCounts()
-        guard lower <= upper else { return sum }
-        for t in lower...upper { sum.add(buckets[index(of: t)]) }
-        return sum
+        trailingWindow(endingAt: tick, ticks: buckets.count)
+    }
+
+    /// The sum over the `ticks` ticks ending at `tick` (inclusive; at most ``bucketCount``): every
+    /// window shorter than the ring is summed from the same buckets.
+    public func trailingWindow(endingAt tick: Int64, ticks: Int) -> SeverityCounts {
+        let count = Int64(min(ticks, buckets.count))
+        guard count > 0 else { return SeverityCounts() }
+        return counts(ticks: (tick - count + 1)...tick)
+    }
+
+    /// The counts of one tick (none when it is outside the ring).
+    public func counts(atTick tick: Int64) -> SeverityCounts {
+        counts(ticks: tick...tick)
     }
 
     /// Replaces the counts of `tick` (a newer tick advances the window first; one older than the

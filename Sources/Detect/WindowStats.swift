@@ -6,9 +6,13 @@ public struct WindowStats: Sendable, Hashable {
     public var services: [String: SeverityCounts]
     /// All services together.
     public private(set) var overall: SeverityCounts
+    /// A service counts among ``distinctServices`` (and the overall service count) from this many
+    /// messages in the window: a daemon's one line does not make it an active service.
+    public var serviceMinimum: Int
 
-    public init(services: [String: SeverityCounts]) {
+    public init(services: [String: SeverityCounts], serviceMinimum: Int = 1) {
         self.services = services
+        self.serviceMinimum = max(1, serviceMinimum)
         var sum = SeverityCounts()
         for counts in services.values { sum.add(counts) }
         overall = sum
@@ -32,7 +36,8 @@ public struct WindowStats: Sendable, Hashable {
         Set(services.lazy.filter { $0.value.total > 0 }.map(\.key))
     }
 
-    public var distinctServices: Int { services.values.reduce(0) { $0 + ($1.total > 0 ? 1 : 0) } }
+    /// Services with at least ``serviceMinimum`` messages in the window.
+    public var distinctServices: Int { services.values.reduce(0) { $0 + ($1.total >= serviceMinimum ? 1 : 0) } }
 
     /// The metrics of `scope`; a service not in the window measures as silent.
     public func metrics(for scope: Scope) -> ScopeMetrics {
@@ -41,6 +46,14 @@ public struct WindowStats: Sendable, Hashable {
             ScopeMetrics(errorRate: errorRate, volume: Double(total), serviceCount: Double(distinctServices))
         case .service(let name):
             Self.metrics(of: services[name] ?? SeverityCounts())
+        }
+    }
+
+    /// The counts of `scope`; a service not in the window has none.
+    public func counts(for scope: Scope) -> SeverityCounts {
+        switch scope {
+        case .overall: overall
+        case .service(let name): services[name] ?? SeverityCounts()
         }
     }
 

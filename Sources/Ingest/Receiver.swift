@@ -25,14 +25,20 @@ public final class Receiver: Sendable {
         public var maxTCPConnections: Int
         public var tcpIdleTimeoutSeconds: Int
         public var parser: SyslogParser
+        /// Senders allowed on every transport (`syslog.allow`); everyone by default.
+        public var allow: SourceAllowlist
+        /// Rejected messages kept per receive thread for `GET /errors/recent` (`syslog.error_ring`).
+        public var errorRingCapacity: Int
 
         public init(
             udp: [SocketAddress], tcp: [SocketAddress],
             udpThreads: Int = Receiver.coreCount, tcpThreads: Int = Receiver.coreCount,
             maxMessageSize: Int = SyslogParser.defaultMaxMessageSize, receiveBufferBytes: Int = 32 << 20,
             udpBatchSize: Int = 64, maxTCPConnections: Int = 4096, tcpIdleTimeoutSeconds: Int = 600,
-            parser: SyslogParser = SyslogParser()
+            parser: SyslogParser = SyslogParser(), allow: SourceAllowlist = .everyone, errorRingCapacity: Int = 1000
         ) {
+            self.allow = allow
+            self.errorRingCapacity = max(0, errorRingCapacity)
             self.udp = udp
             self.tcp = tcp
             self.udpThreads = max(1, udpThreads)
@@ -55,6 +61,12 @@ public final class Receiver: Sendable {
     public let shards: ShardSet
     /// The HTTP transport (`POST /logs/ingest`): JSON batches into the same shards.
     public let http: HTTPIngest
+    /// Journal entries (`POST /upload` from `systemd-journal-upload`), the same way.
+    public let journald: HTTPIngest
+    public let configuration: Configuration
+    /// Stream transports fed from outside (TLS): their intakes' counters, added once at start-up.
+    private let streamCounters = Mutex<[ThreadCounters]>([])
+    private let tlsConnectionCount = SharedConnectionCount()
     private let stopping = StopFlag()
     private let threads: [ReceiveThread]
     private let threadCounters: [ThreadCounters]
@@ -81,11 +93,12 @@ public final class Receiver: Sendable {
                     let socket = try UDPSocket(binding: address, receiveBuffer: configuration.receiveBufferBytes)
                     if index == 0 { address = socket.boundAddress; boundUDP.append(address) }
                     buffers.append(socket.receiveBufferBytes)
-                    let threadCounters = ThreadCounters(transport: .udp)
+                    let threadCounters = ThreadCounters(transport: .udp, errorRingCapacity: configuration.errorRingCapacity)
                     counters.append(threadCounters)
                     let loop = UDPReceiveLoop(
                         socket: socket, batchSize: configuration.udpBatchSize, slotSize: configuration.maxMessageSize,
-                        shards: shards, parser: configuration.parser, counters: threadCounters, logger: logger)
+                        shards: shards, parser: configuration.parser, counters: threadCounters,
+                        allowlist: configuration.allow, logger: logger)
                     threads.append(ReceiveThread(name: "vigil-udp-\(index)") { loop.run(until: stopping) })
                 }
                 logger.info("listening for syslog over UDP", metadata: [
@@ -109,9 +122,10 @@ public final class Receiver: Sendable {
             }
             let limits = TCPEventLoop.Limits(
                 maxConnections: configuration.maxTCPConnections, maxFrameSize: configuration.maxMessageSize,
-                idleTimeoutSeconds: configuration.tcpIdleTimeoutSeconds, readBufferSize: 256 * 1024)
+                idleTimeoutSeconds: configuration.tcpIdleTimeoutSeconds, readBufferSize: 256 * 1024,
+                allowlist: configuration.allow)
             for (index, listeners) in listenersPerLoop.enumerated() {
-                let threadCounters = ThreadCounters(transport: .tcp)
+                let threadCounters = ThreadCounters(transport: .tcp, errorRingCapacity: configuration.errorRingCapacity)
                 counters.append(threadCounters)
                 let loop = try TCPEventLoop(
                     listeners: listeners, limits: limits, connectionCount: connectionCount, shards: shards,
@@ -127,9 +141,12 @@ public final class Receiver: Sendable {
         } catch {
             throw StartError(description: "\(error)")
         }
-        let http = HTTPIngest(shards: shards, parser: configuration.parser)
-        counters.append(http.counters)
+        let http = HTTPIngest(shards: shards, parser: configuration.parser, transport: .http, configuration: configuration)
+        let journald = HTTPIngest(shards: shards, parser: configuration.parser, transport: .journald, configuration: configuration)
+        counters += [http.counters, journald.counters]
         self.http = http
+        self.journald = journald
+        self.configuration = configuration
         self.threads = threads
         self.threadCounters = counters
         self.udpBuffers = buffers
@@ -165,15 +182,37 @@ public final class Receiver: Sendable {
         shards.drain()
     }
 
+    /// One intake per event-loop thread of a stream transport received outside this module
+    /// (syslog over TLS): each with its own counters and error ring, summed into ``metrics()``
+    /// and ``recentErrors(limit:)`` like a receive thread's.
+    public func makeStreamIntakes(_ transport: Transport, count: Int) -> [StreamIntake] {
+        let intakes = (0..<max(1, count)).map { _ in
+            StreamIntake(
+                transport: transport, shards: shards, parser: configuration.parser,
+                counters: ThreadCounters(transport: transport, errorRingCapacity: configuration.errorRingCapacity),
+                connectionCount: tlsConnectionCount, limits: configuration)
+        }
+        streamCounters.withLock { $0 += intakes.map(\.counters) }
+        return intakes
+    }
+
+    private var allCounters: [ThreadCounters] { threadCounters + streamCounters.withLock { $0 } }
+
+    /// The latest messages that did not parse or were rejected, all threads, newest first.
+    public func recentErrors(limit: Int) -> [RejectedMessage] {
+        allCounters.flatMap { $0.errors.snapshot(transport: $0.transport).reversed() }.newestFirst(limit: limit)
+    }
+
     public func metrics() -> IngestMetrics {
         var metrics = IngestMetrics()
         for transport in Transport.allCases {
+            metrics.refusedConnections[transport] = 0
             metrics.received[transport] = 0
             metrics.receivedBytes[transport] = 0
             metrics.parseErrors[transport] = 0
         }
         var droppedShardFull = 0, oversize = 0, framing = 0
-        for counters in threadCounters {
+        for counters in allCounters {
             metrics.received[counters.transport, default: 0] += counters.received.load(ordering: .relaxed)
             metrics.receivedBytes[counters.transport, default: 0] += counters.receivedBytes.load(ordering: .relaxed)
             metrics.parseErrors[counters.transport, default: 0] += counters.parseErrors.load(ordering: .relaxed)
@@ -183,7 +222,17 @@ public final class Receiver: Sendable {
             metrics.truncatedDatagrams += counters.truncatedDatagrams.load(ordering: .relaxed)
             metrics.truncatedFrames += counters.truncatedFrames.load(ordering: .relaxed)
         }
-        metrics.dropped = ["shard_queue_full": droppedShardFull, "oversize_frame": oversize, "framing_error": framing]
+        var notAllowed = 0
+        for counters in allCounters {
+            notAllowed += counters.droppedNotAllowed.load(ordering: .relaxed)
+            metrics.refusedConnections[counters.transport, default: 0] += counters.refusedConnections.load(ordering: .relaxed)
+        }
+        metrics.dropped = [
+            "shard_queue_full": droppedShardFull, "oversize_frame": oversize, "framing_error": framing, "not_allowed": notAllowed,
+        ]
+        metrics.tlsConnections = tlsConnectionCount.open.load(ordering: .relaxed)
+        metrics.tlsConnectionsAccepted = tlsConnectionCount.accepted.load(ordering: .relaxed)
+        metrics.tlsConnectionsRejected = tlsConnectionCount.rejected.load(ordering: .relaxed)
         metrics.receiveThreads = threads.count
         metrics.tcpConnections = connectionCount.open.load(ordering: .relaxed)
         metrics.tcpConnectionsAccepted = connectionCount.accepted.load(ordering: .relaxed)

@@ -1,13 +1,14 @@
 import Detect
 
-/// What Vigil remembers across restarts — baselines, cooldowns, alerts and the per-minute history
+/// What Vigil remembers across restarts — baselines, cooldowns, alerts and incidents
+/// (``IncidentStore``), the notification outbox (``OutboxStore``) and the per-minute history
 /// (``HistoryStore``) — behind one protocol, so that the embedded SQLite file and a shared
 /// PostgreSQL server are interchangeable and tests can plug in either.
 ///
 /// Every requirement is `async throws` because a network backend (PostgresNIO) suspends and can
 /// fail on any call; callers decide whether to queue and retry (ingestion never waits on the
 /// database). Implementations are `Sendable` and safe to call from several tasks at once.
-public protocol VigilStore: HistoryStore {
+public protocol VigilStore: IncidentStore, HistoryStore, OutboxStore {
     /// Creates or upgrades the schema through the versioned migrations not yet applied.
     /// Idempotent, and safe when several processes start on one database at once.
     func migrate() async throws
@@ -25,21 +26,14 @@ public protocol VigilStore: HistoryStore {
     /// Inserts or replaces each template, keyed by (service, template id), all in one transaction.
     func saveTemplates(_ templates: [PersistentTemplate]) async throws
 
-    /// The cooldown's check-and-set as one atomic conditional write: records `seconds` as the
-    /// category's last alert time and returns `true` when no alert of `category` was admitted in
-    /// the `cooldownSeconds` before it (at exactly `last + cooldownSeconds` the cooldown is over,
-    /// as with ``InMemoryCooldown``); otherwise changes nothing and returns `false`.
-    ///
-    /// Atomic across processes sharing the database: of two callers racing for the same
-    /// category and instant, exactly one is admitted. Never implemented as read-then-write.
-    func admitAlert(category: AnomalyCategory, at seconds: Int64, cooldownSeconds: Int64) async throws -> Bool
-
     /// Records an alert. Idempotent by ``Alert/anomalyID``: writing the same alert again (a retry
-    /// after an ambiguous failure) keeps the first copy.
+    /// after an ambiguous failure) keeps the first copy. (With notifications:
+    /// ``OutboxStore/insertAlert(_:notifying:)``.)
     func insertAlert(_ alert: Alert) async throws
 
     /// Records the analysis of a recorded alert (every analysis field, replacing the previous
     /// ones); throws ``StoreError/alertNotFound(anomalyID:)`` when there is no alert with that ID.
+    /// (With notifications: ``OutboxStore/updateAnalysis(anomalyID:_:notifying:)``.)
     func updateAnalysis(anomalyID: String, _ analysis: AlertAnalysis) async throws
 
     /// Up to `limit` alerts, newest `detectedAt` first (ties: the later recorded first).
@@ -53,4 +47,13 @@ public protocol VigilStore: HistoryStore {
 
     /// Releases the connection(s). Calls after `close()` throw ``StoreError/closed``.
     func close() async throws
+}
+
+extension VigilStore {
+    /// The baselines of every window size in `windows`.
+    public func loadBaselines(windows: [Int64]) async throws -> [Baseline] {
+        var baselines: [Baseline] = []
+        for window in windows { baselines += try await loadBaselines(windowSeconds: window) }
+        return baselines
+    }
 }

@@ -7,6 +7,6 @@ struct Vigil: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Syslog receiver with per-service statistics, anomaly detection and root-cause analysis.",
-        subcommands: [ServeCommand.self, AnalyzeCommand.self, ParseCommand.self, TemplatesCommand.self]
+        subcommands: [ServeCommand.self, AnalyzeCommand.self, AlertsCommand.self, NotifyCommand.self, ParseCommand.self, TemplatesCommand.self]
     )
 }

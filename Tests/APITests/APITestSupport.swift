@@ -22,10 +22,10 @@ struct APIFixture {
 
     init(
         baselines: [Baseline] = [], templates: TemplateWindow = TemplateWindow(), database: DatabaseURL = .sqlite(.memory),
-        history makeHistory: ((any VigilStore, ShardSet) -> HistoryRecorder)? = nil
+        history makeHistory: ((any VigilStore, ShardSet) -> HistoryRecorder)? = nil, allow: [String] = []
     ) async throws {
         receiver = try Receiver(
-            configuration: .init(udp: [], tcp: []),
+            configuration: .init(udp: [], tcp: [], allow: try SourceAllowlist(parsing: allow)),
             shards: ShardSet(configuration: .init(shardCount: 2)), logger: Logger(label: "test"))
         store = try await database.openStore()
         metrics = VigilMetrics(registry: PrometheusCollectorRegistry(), receiver: receiver)
@@ -33,9 +33,9 @@ struct APIFixture {
         history = makeHistory?(store, receiver.shards)
     }
 
-    func application(token: String? = nil, maxBodyBytes: Int = 10 << 20) -> some ApplicationProtocol {
+    func application(token: String? = nil, maxBodyBytes: Int = 10 << 20, uploadToken: String? = nil) -> some ApplicationProtocol {
         HTTPAPI.application(
-            configuration: .init(host: "127.0.0.1", port: 0, token: token, maxBodyBytes: maxBodyBytes),
+            configuration: .init(host: "127.0.0.1", port: 0, token: token, maxBodyBytes: maxBodyBytes, uploadToken: uploadToken),
             dependencies: .init(
                 receiver: receiver, store: store, metrics: metrics, detection: detection, readiness: readiness,
                 windowSeconds: 300, tickSeconds: 10, history: history),
@@ -45,11 +45,11 @@ struct APIFixture {
     /// Runs `body` against the server on a live loopback socket, then (unless `keepOpen`)
     /// stops the receiver and closes the store — also when `body` throws.
     func live(
-        token: String? = nil, maxBodyBytes: Int = 10 << 20, keepOpen: Bool = false,
+        token: String? = nil, maxBodyBytes: Int = 10 << 20, uploadToken: String? = nil, keepOpen: Bool = false,
         _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         do {
-            try await application(token: token, maxBodyBytes: maxBodyBytes).test(.live, body)
+            try await application(token: token, maxBodyBytes: maxBodyBytes, uploadToken: uploadToken).test(.live, body)
         } catch {
             if !keepOpen { await shutDown() }
             throw error
@@ -101,12 +101,13 @@ let readmeBatch = """
 
 func sampleAlert(id: String, detectedAt: Int64, category: AnomalyCategory = .errorSpike, services: [String] = ["payments"]) -> Alert {
     let anomaly = Anomaly(
-        category: category, severity: .high, scope: .service(services[0]), affectedServices: services,
+        category: category, severity: .high, scope: .service(services[0]), windowSeconds: 60, affectedServices: services,
         current: ScopeMetrics(errorRate: 0.3, volume: 600, serviceCount: 1),
         baseline: ScopeMetrics(errorRate: 0.01, volume: 300, serviceCount: 1),
         multiplier: 30, appearedServices: [], vanishedServices: [], description: "\(services[0]) error rate 30.0%")
     return Alert(
-        anomalyID: id, detectedAt: detectedAt, severity: .high, category: category, affectedServices: services,
+        anomalyID: id, detectedAt: detectedAt, severity: .high, category: category, scope: .service(services[0]), windowSeconds: 60,
+        affectedServices: services,
         description: anomaly.description, current: anomaly.current, baseline: anomaly.baseline, multiplier: 30,
         anomalies: [anomaly], sampleMessages: ["Database connection timeout"])
 }

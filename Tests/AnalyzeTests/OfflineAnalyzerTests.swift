@@ -30,7 +30,7 @@ import Testing
         var alert = paymentsAlert(samples: [])
         alert.category = .serviceChange
         alert.anomalies = [Anomaly(
-            category: .serviceChange, severity: .medium, scope: .overall, affectedServices: ["auth", "billing"],
+            category: .serviceChange, severity: .medium, scope: .overall, windowSeconds: 300, affectedServices: ["auth", "billing"],
             current: ScopeMetrics(errorRate: 0, volume: 100, serviceCount: 4),
             baseline: ScopeMetrics(errorRate: 0, volume: 100, serviceCount: 5), multiplier: nil,
             appearedServices: ["billing"], vanishedServices: ["auth"], description: "services changed"

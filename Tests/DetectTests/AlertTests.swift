@@ -17,6 +17,7 @@ import Testing
             category: .errorSpike,
             severity: severity,
             scope: scope,
+            windowSeconds: 60,
             affectedServices: services,
             current: ScopeMetrics(errorRate: 0.3, volume: 300, serviceCount: 1),
             baseline: ScopeMetrics(errorRate: 0.01, volume: 300, serviceCount: 1),

@@ -2,10 +2,10 @@ import Testing
 @testable import Detect
 
 @Suite struct InMemoryCooldownTests {
-    /// Asks a fresh cooldown about each (category, time) in turn.
+    /// Asks a fresh cooldown about each (category, time) in turn, all in one service.
     func admitted(_ requests: [(AnomalyCategory, Int64)], cooldownSeconds: Int64 = 900) -> [Bool] {
         var cooldown = InMemoryCooldown(cooldownSeconds: cooldownSeconds)
-        return requests.map { cooldown.admit($0.0, at: $0.1) }
+        return requests.map { cooldown.admit(AlertKey($0.0, .service("api")), at: $0.1) }
     }
 
     @Test func oneAlertPerCategoryPerCooldown() {
@@ -21,6 +21,13 @@ import Testing
     @Test func categoriesCoolDownIndependently() {
         let requests: [(AnomalyCategory, Int64)] = [(.errorSpike, 0), (.volumeSpike, 1), (.serviceChange, 2), (.errorSpike, 3)]
         #expect(admitted(requests) == [true, true, true, false])
+    }
+
+    @Test func scopesCoolDownIndependently() {
+        var cooldown = InMemoryCooldown(cooldownSeconds: 900)
+        let requests: [(Scope, Int64)] = [(.service("payments"), 0), (.service("search"), 300), (.service("payments"), 600), (.overall, 601), (.overall, 602)]
+        let admitted = requests.map { cooldown.admit(AlertKey(.errorSpike, $0.0), at: $0.1) }
+        #expect(admitted == [true, true, false, true, false])
     }
 
     @Test func aRefusedAlertDoesNotExtendTheCooldown() {

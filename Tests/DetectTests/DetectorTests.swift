@@ -1,167 +1,167 @@
 import Testing
 @testable import Detect
 
-@Suite struct DetectorTests {
-    let normal = WindowStats(services: [
-        "a": counts(total: 300, errors: 3), "b": counts(total: 300, errors: 3), "c": counts(total: 300, errors: 3),
-        "d": counts(total: 300, errors: 3), "e": counts(total: 300, errors: 3),
-    ])
+/// Drives a detector the way `vigil serve` does: whole ticks through the seam, then a judgement at
+/// each boundary. `counts(tick)` gives each service's counts in that tick.
+struct TickFeed {
+    var detector: Detector
+    var outputs: [(at: Int64, output: DetectionOutput)] = []
 
-    func spiking(_ stats: WindowStats, _ service: String) -> WindowStats {
-        var stats = stats
-        stats.services[service] = counts(total: 300, errors: 90)
-        return WindowStats(services: stats.services)
+    init(_ detector: Detector = Detector(observingSince: epochOfTests)) {
+        self.detector = detector
     }
 
-    @Test func nothingFiresBeforeABaselineExists() {
-        var detector = Detector()
-        let t0 = epochOfTests
-        // Spiking from the start: the first window has nothing to compare with, and once learned
-        // the spike *is* the baseline.
-        for tick in Int64(1)...60 {
-            #expect(detector.evaluate(at: t0 + tick * 10, window: spiking(normal, "a")).isEmpty)
+    /// Ticks `ticks` (relative to the test epoch, 10 s each), each observed and judged.
+    mutating func run(_ ticks: ClosedRange<Int64>, _ counts: (Int64) -> [String: SeverityCounts]) {
+        let tickSeconds = detector.configuration.tickSeconds
+        for relative in ticks {
+            let tick = epochOfTests / tickSeconds + relative
+            detector.observe(tick: tick, counts: counts(relative).map { (service: $0.key, counts: $0.value) })
+            let now = (tick + 1) * tickSeconds
+            outputs.append((now, detector.evaluate(at: now)))
         }
-        // Watching began at t0 + 10, so the window ending at t0 + 300 was not seen whole and
-        // only the one ending at t0 + 600 was learned.
-        #expect(detector.baselines[.overall]?.windowsObserved == 1)
-        #expect(detector.baselines[.service("a")] != nil)
     }
 
-    @Test func aRestoredBaselineIsUsedOnlyAfterAWholeObservedWindow() {
-        let restored = [Baseline(scope: .overall, windowSeconds: 300, errorRate: 0.01, volume: 1500, serviceCount: 5, windowsObserved: 12)]
-        var detector = Detector(baselines: restored)
-        let t0 = epochOfTests + 10
-        let stats = spiking(normal, "a")
-        #expect(detector.evaluate(at: t0, window: stats).isEmpty)
-        #expect(detector.evaluate(at: t0 + 290, window: stats).isEmpty)
-        let alerts = detector.evaluate(at: t0 + 300, window: stats)
-        #expect(alerts.map(\.category) == [.errorSpike])
-        #expect(alerts.first?.affectedServices == ["a"])
+    var alerts: [Alert] { outputs.flatMap(\.output.alerts) }
+    var resolutions: [AlertResolution] { outputs.flatMap(\.output.resolutions) }
+}
+
+/// Five services at `perTick` messages per tick (10: 1 msg/s), one error in 100; `spiking`
+/// services at `rate` errors instead.
+func steady(_ tick: Int64, spiking: Set<String> = [], rate: Double = 0.3, perTick: Int = 10) -> [String: SeverityCounts] {
+    var result: [String: SeverityCounts] = [:]
+    for (index, service) in ["a", "b", "c", "d", "e"].enumerated() {
+        let usual = (0..<perTick).filter { (Int(tick) * perTick + $0 + index * 37) % 100 == 0 }.count
+        let errors = spiking.contains(service) ? Int((Double(perTick) * rate).rounded()) : usual
+        result[service] = counts(total: perTick, errors: errors)
+    }
+    return result
+}
+
+@Suite struct DetectorTests {
+    @Test func nothingFiresBeforeABaselineExists() {
+        var feed = TickFeed(Detector())
+        // Spiking from the start: nothing to compare with, and once learned the spike *is* the baseline.
+        feed.run(0...60) { steady($0, spiking: ["a"]) }
+        #expect(feed.alerts.isEmpty)
+        #expect(feed.detector.baseline(.overall, window: 300)?.windowsObserved == 1)
+        #expect(feed.detector.baseline(.overall, window: 60)?.windowsObserved == 9)
     }
 
-    @Test func baselinesLearnOncePerCompletedWindow() {
-        var detector = Detector(observingSince: epochOfTests)
-        for tick in Int64(1)...90 { _ = detector.evaluate(at: epochOfTests + tick * 10, window: normal) }
-        // Ticks 30, 60, 90 end windows 1, 2, 3.
-        #expect(detector.baselines[.overall]?.windowsObserved == 3)
-        #expect(detector.baselines[.overall]?.lastWindowEnd == epochOfTests + 900)
-        #expect(detector.baselines[.service("c")]?.volume == 300)
-        #expect(detector.previousWindowServices == ["a", "b", "c", "d", "e"])
+    @Test func eachWindowSizeLearnsOncePerCompletedWindowOfItsSize() {
+        var feed = TickFeed()
+        feed.run(0...89) { steady($0) }
+        // 900 s watched: three 300-s windows, fifteen 60-s windows.
+        #expect(feed.detector.baseline(.overall, window: 300)?.windowsObserved == 3)
+        #expect(feed.detector.baseline(.overall, window: 300)?.lastWindowEnd == epochOfTests + 900)
+        #expect(feed.detector.baseline(.overall, window: 60)?.windowsObserved == 15)
+        #expect(feed.detector.baseline(.service("c"), window: 300)?.volume == 300)
+        #expect(feed.detector.baseline(.service("c"), window: 60)?.volume == 60)
+        #expect(feed.detector.baselines.count == 12)  // 6 scopes × 2 sizes
     }
 
-    @Test func theCooldownHoldsAcrossTicksAndCategoriesAreSeparate() {
-        let restored = [
-            Baseline(scope: .overall, windowSeconds: 300, errorRate: 0.01, volume: 1500, serviceCount: 5, windowsObserved: 3)
-        ]
-        var detector = Detector(baselines: restored, observingSince: epochOfTests)
-        var stats = spiking(normal, "a")
-        let t = epochOfTests + 310
-        #expect(detector.evaluate(at: t, window: stats).map(\.category) == [.errorSpike])
-        #expect(detector.evaluate(at: t + 10, window: stats).isEmpty)
-        stats.services["a"] = counts(total: 30_000, errors: 9000)
-        #expect(detector.evaluate(at: t + 20, window: WindowStats(services: stats.services)).map(\.category) == [.volumeSpike])
+    @Test func aSharpBurstFiresOnTheShortWindowWithinTwoTicks() throws {
+        var feed = TickFeed()
+        feed.run(0...179) { steady($0, perTick: 50) }
+        #expect(feed.alerts.isEmpty)
+        // 30 % errors in "a" (5 msg/s) from tick 180 (the 1,800th second).
+        feed.run(180...185) { steady($0, spiking: $0 >= 180 ? ["a"] : [], perTick: 50) }
+        let alert = try #require(feed.alerts.first)
+        #expect(alert.category == .errorSpike)
+        #expect(alert.scope == .service("a"))
+        #expect(alert.windowSeconds == 60)
+        #expect(alert.detectedAt <= epochOfTests + 1800 + 20)
+        #expect(alert.affectedServices == ["a"])
+        // One alert for the one failing service: the overall spike it causes is folded in.
+        #expect(feed.alerts.count == 1)
+        #expect(alert.incidentID == nil && alert.resolvedAt == nil)
     }
 
-    @Test func serviceChangeNamesAppearedAndVanishedServicesAgainstThePreviousWindow() throws {
-        var detector = Detector(observingSince: epochOfTests)
-        _ = detector.evaluate(at: epochOfTests + 300, window: normal)
-        var changed = normal.services
-        changed["d"] = SeverityCounts()
-        changed["e"] = nil
-        for name in ["x", "y", "z", "w", "v"] { changed[name] = counts(total: 300, errors: 3) }
-        let alerts = detector.evaluate(at: epochOfTests + 310, window: WindowStats(services: changed))
-        let alert = try #require(alerts.first { $0.category == .serviceChange })
-        let anomaly = try #require(alert.anomalies.first)
-        #expect(anomaly.appearedServices == ["v", "w", "x", "y", "z"])
-        #expect(anomaly.vanishedServices == ["d", "e"])
-        #expect(alert.severity == .medium)
-        #expect(alert.description.contains("vanished: d, e"))
+    @Test func atOneMessageASecondTheSameBurstNeedsAnotherTick() throws {
+        // 1 msg/s: six errors in the 60-s window happen by chance at 1 % (Poisson 4e-5 per tick),
+        // so the rule waits for a seventh or eighth (error_spike_significance 1e-6).
+        var feed = TickFeed()
+        feed.run(0...179) { steady($0) }
+        feed.run(180...185) { steady($0, spiking: $0 >= 180 ? ["a"] : []) }
+        let alert = try #require(feed.alerts.first)
+        #expect(alert.scope == .service("a") && alert.windowSeconds == 60)
+        #expect(alert.detectedAt == epochOfTests + 1800 + 30)
+    }
+
+    @Test func theCooldownIsPerServiceAndCategory() {
+        var feed = TickFeed()
+        feed.run(0...179) { steady($0, perTick: 50) }
+        // a fails for 3 min at 1800 s; b fails 5 min later; a again 10 min after its first.
+        feed.run(180...300) { tick in
+            var failing: Set<String> = []
+            if (180..<198).contains(tick) || (240..<258).contains(tick) { failing.insert("a") }
+            if (210..<228).contains(tick) { failing.insert("b") }
+            return steady(tick, spiking: failing, perTick: 50)
+        }
+        let spikes = feed.alerts.filter { $0.category == .errorSpike }
+        #expect(spikes.map(\.scope) == [.service("a"), .service("b")], "\(spikes.map { ($0.scope, $0.detectedAt - epochOfTests) })")
+        #expect(spikes.last.map { $0.detectedAt - epochOfTests }.map { (2100...2120).contains($0) } == true)
+    }
+
+    @Test func anAlertIsResolvedAfterItsRuleStopsMatchingOnEveryWindow() throws {
+        var feed = TickFeed()
+        feed.run(0...179) { steady($0) }
+        feed.run(180...260) { steady($0, spiking: (180..<198).contains($0) ? ["a"] : []) }
+        let alert = try #require(feed.alerts.first)
+        let resolution = try #require(feed.resolutions.first { $0.key == alert.key })
+        // The burst ended at 1980 s; the 300-s window holds it until about 2280 s.
+        #expect(resolution.resolvedAt > epochOfTests + 1980)
+        #expect(resolution.resolvedAt < epochOfTests + 2400)
+        // Three ticks in a row without a match on any window: the ticks before were quiet.
+        let matchedUntil = resolution.resolvedAt - 3 * 10
+        #expect(feed.outputs.filter { $0.at > matchedUntil && $0.at < resolution.resolvedAt }.allSatisfy { $0.output.resolutions.isEmpty })
+        #expect(!feed.detector.conditions.isActive(alert.key))
+    }
+
+    @Test func aServiceMustSendEnoughErrorsForASpike() {
+        var feed = TickFeed()
+        feed.run(0...179) { steady($0) }
+        // Six errors at once in "e" (60 % in that tick; with its usual one, 11.7 % over 60 s): under min_errors (8).
+        feed.run(180...200) { tick in
+            var result = steady(tick)
+            if tick == 180 { result["e"] = counts(total: 10, errors: 6) }
+            return result
+        }
+        #expect(feed.alerts.isEmpty, "\(feed.alerts.map(\.description))")
+    }
+
+    @Test func unresolvedKeysFromTheStoreAreResolvedOnlyOnceEveryWindowIsJudged() {
+        var detector = Detector()
+        detector.trackUnresolved([AlertKey(.errorSpike, .service("a"))])
+        var feed = TickFeed(detector)
+        feed.run(0...29) { steady($0) }
+        // Until a whole 300-s window is watched nothing can say the rule stopped matching.
+        #expect(feed.resolutions.isEmpty)
+        feed.run(30...40) { steady($0) }
+        #expect(feed.resolutions.map(\.key) == [AlertKey(.errorSpike, .service("a"))])
     }
 }
 
-/// A generated incident log replayed message by message, as `vigil analyze` will.
-@Suite struct IncidentReplayTests {
-    static let services = ["auth", "billing", "payments", "search", "web"]
-
-    struct Message {
-        var service: String
-        var severity: Int
-        var nanoseconds: Int64
-        var text: String
+@Suite struct ServiceChangeDetectionTests {
+    @Test func threeServicesVanishingAreOneServiceChange() throws {
+        var feed = TickFeed()
+        feed.run(0...179) { steady($0) }
+        feed.run(180...240) { tick in steady(tick).filter { tick < 180 || !["c", "d", "e"].contains($0.key) } }
+        let change = try #require(feed.alerts.first { $0.category == .serviceChange })
+        #expect(change.anomalies.flatMap(\.vanishedServices).sorted() == ["c", "d", "e"])
+        #expect(change.detectedAt - epochOfTests <= 1800 + 70)
+        #expect(change.severity == .medium)
     }
 
-    /// Minutes: 0–60 normal (five services, ~1 msg/s each, 1 % errors); 60–66 payments at 30 %
-    /// errors; 90–96 search at 20× volume; from 120 three new services.
-    static func generate() -> [Message] {
-        var random = LCG(state: 42)
-        var messages: [Message] = []
-        for second in 0..<(130 * 60) {
-            let minute = second / 60
-            var active = services
-            if minute >= 120 { active += ["inventory", "ledger", "shipping"] }
-            for (index, service) in active.enumerated() {
-                let errorRate = service == "payments" && (60..<66).contains(minute) ? 0.30 : 0.01
-                let perSecond = service == "search" && (90..<96).contains(minute) ? 20 : 1
-                for n in 0..<perSecond {
-                    let isError = random.next() < errorRate
-                    let offset = Int64(index * 100_000_000 + n * 1_000_000 + Int(random.next() * 1_000_000))
-                    messages.append(
-                        Message(
-                            service: service,
-                            severity: isError ? 3 : 6,
-                            nanoseconds: (epochOfTests + Int64(second)) * 1_000_000_000 + offset,
-                            text: isError ? "\(service): ERROR upstream timeout" : "\(service): request ok"
-                        )
-                    )
-                }
-            }
+    @Test func servicesSendingAFewLinesDoNotCount() {
+        var feed = TickFeed()
+        feed.run(0...179) { steady($0) }
+        // Four new services with two lines each: a login's worth, not a deployment.
+        feed.run(180...200) { tick in
+            var result = steady(tick)
+            if tick == 180 { for name in ["x", "y", "z", "w"] { result[name] = counts(total: 2, errors: 0) } }
+            return result
         }
-        return messages
-    }
-
-    @Test func findsEachIncidentOnce() throws {
-        var detector = Detector()
-        var alerts: [Alert] = []
-        for message in Self.generate() {
-            alerts += detector.record(
-                service: message.service,
-                severity: message.severity,
-                atNanoseconds: message.nanoseconds,
-                text: message.text
-            )
-        }
-        alerts += detector.advance(toNanoseconds: (epochOfTests + 130 * 60) * 1_000_000_000)
-
-        func minute(_ alert: Alert) -> Double { Double(alert.detectedAt - epochOfTests) / 60 }
-        #expect(alerts.map(\.category) == [.errorSpike, .volumeSpike, .serviceChange], "\(alerts.map { ($0.category, minute($0)) })")
-
-        let spike = try #require(alerts.first { $0.category == .errorSpike })
-        #expect(minute(spike) > 60 && minute(spike) <= 66)
-        #expect(spike.affectedServices.first == "payments")
-        #expect(spike.sampleMessages.first == "payments: ERROR upstream timeout")
-        #expect(spike.sampleMessages.count == 10)
-        #expect(spike.anomalyID.hasPrefix("anom_20240115_"))
-
-        let volume = try #require(alerts.first { $0.category == .volumeSpike })
-        #expect(minute(volume) > 90 && minute(volume) <= 96)
-        #expect(volume.affectedServices.first == "search")
-
-        let change = try #require(alerts.first { $0.category == .serviceChange })
-        #expect(minute(change) > 120 && minute(change) <= 125)
-        #expect(change.anomalies.first?.appearedServices == ["inventory", "ledger", "shipping"])
-    }
-
-    @Test func replayIsDeterministic() {
-        func run() -> [Alert] {
-            var detector = Detector()
-            var alerts: [Alert] = []
-            for message in Self.generate().prefix(70 * 60 * 5) {
-                alerts += detector.record(service: message.service, severity: message.severity, atNanoseconds: message.nanoseconds)
-            }
-            return alerts
-        }
-        let first = run()
-        #expect(!first.isEmpty)
-        #expect(first == run())
+        #expect(feed.alerts.isEmpty)
     }
 }

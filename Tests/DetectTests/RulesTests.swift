@@ -50,9 +50,24 @@ import Testing
         #expect(Rules.errorSpike(stats, scope: .overall, baseline: baseline(windows: 3), configuration: strict) != nil)
     }
 
-    @Test func tooFewMessagesAreNotJudged() {
-        #expect(spike(rate: 5, of: 9, baselineRate: 0.01) == nil)
-        #expect(spike(rate: 5, of: 10, baselineRate: 0.01) != nil)
+    @Test func tooFewErrorsAreNotJudged() {
+        // 7 of 10 is 70 %, but seven errors are not evidence of a spike (min_errors 8).
+        #expect(spike(rate: 7, of: 10, baselineRate: 0.01) == nil)
+        #expect(spike(rate: 8, of: 10, baselineRate: 0.01) != nil)
+        var lenient = configuration
+        lenient.minimumErrors = 2
+        lenient.errorSpikeSignificance = 1
+        let stats = WindowStats(services: ["api": counts(total: 10, errors: 2)])
+        #expect(Rules.errorSpike(stats, scope: .overall, baseline: baseline(errorRate: 0.01), configuration: lenient) != nil)
+    }
+
+    @Test func theAnomalySaysWhichWindowItJudged() throws {
+        let stats = WindowStats(services: ["api": counts(total: 100, errors: 30)])
+        var short = baseline(errorRate: 0.01)
+        short.windowSeconds = 60
+        let anomaly = try #require(Rules.errorSpike(stats, scope: .overall, baseline: short, configuration: configuration))
+        #expect(anomaly.windowSeconds == 60)
+        #expect(anomaly.description.contains("over the last 60 s"))
     }
 
     @Test func overallSpikeNamesTheServicesAboveTheFloor() throws {
@@ -84,7 +99,7 @@ import Testing
     @Test(arguments: [(3000, false), (3001, true), (500, false)])
     func firesAboveThreeTimesTheBaseline(volume: Int, fires: Bool) {
         let stats = WindowStats(services: ["api": counts(total: volume, errors: 0)])
-        let anomaly = Rules.volumeSpike(stats, scope: .overall, baseline: baseline(volume: 1000), configuration: configuration)
+        let anomaly = Rules.volumeSpike(stats, scope: .overall, baseline: baseline(volume: 1000, windows: 3), configuration: configuration)
         #expect((anomaly != nil) == fires)
         if let anomaly { #expect(abs((anomaly.multiplier ?? 0) - Double(volume) / 1000) < 1e-9) }
     }
@@ -92,26 +107,45 @@ import Testing
     @Test func perServiceNamesTheService() throws {
         let stats = WindowStats(services: ["api": counts(total: 6000, errors: 0), "db": counts(total: 300, errors: 0)])
         let anomaly = try #require(
-            Rules.volumeSpike(stats, scope: .service("api"), baseline: baseline(.service("api"), volume: 300), configuration: configuration)
+            Rules.volumeSpike(
+                stats, scope: .service("api"), baseline: baseline(.service("api"), volume: 300, windows: 3), configuration: configuration)
         )
         #expect(anomaly.affectedServices == ["api"])
         #expect(anomaly.severity == .medium)
+    }
+
+    @Test func aRatioAgainstAlmostNothingIsNotEvidence() {
+        // A quiet host's burst: 90 lines against a baseline of 0.2 is 450×, but under min_volume (200).
+        let burst = WindowStats(services: ["sshd": counts(total: 90, errors: 0)])
+        #expect(Rules.volumeSpike(burst, scope: .overall, baseline: baseline(volume: 0.2, windows: 50), configuration: configuration) == nil)
+        let flood = WindowStats(services: ["sshd": counts(total: 200, errors: 0)])
+        #expect(Rules.volumeSpike(flood, scope: .overall, baseline: baseline(volume: 0.2, windows: 50), configuration: configuration) != nil)
+        // Nor is a baseline of fewer than min_baseline_windows (3) windows.
+        #expect(Rules.volumeSpike(flood, scope: .overall, baseline: baseline(volume: 0.2, windows: 2), configuration: configuration) == nil)
     }
 }
 
 @Suite struct ServiceChangeRuleTests {
     let configuration = DetectionConfiguration()
 
-    func stats(_ names: [String]) -> WindowStats {
-        WindowStats(services: Dictionary(uniqueKeysWithValues: names.map { ($0, counts(total: 100, errors: 1)) }))
+    func stats(_ names: [String], messages: Int = 100) -> WindowStats {
+        WindowStats(services: Dictionary(uniqueKeysWithValues: names.map { ($0, counts(total: messages, errors: 1)) }), serviceMinimum: 5)
+    }
+
+    /// Baselines of the overall scope (`services` active usually) and of each usual service.
+    func baselines(usual: [String], volume: Double = 100) -> [Scope: Baseline] {
+        var result: [Scope: Baseline] = [.overall: baseline(serviceCount: Double(usual.count), windows: 3)]
+        for name in usual { result[.service(name)] = baseline(.service(name), volume: volume, serviceCount: 1, windows: 3) }
+        return result
+    }
+
+    func change(_ now: WindowStats, usual: [String], volume: Double = 100) -> Anomaly? {
+        let known = baselines(usual: usual, volume: volume)
+        return Rules.serviceChange(now, baseline: known[.overall]!, serviceBaselines: known, configuration: configuration)
     }
 
     @Test func namesTheServicesThatAppeared() throws {
-        let previous: Set = ["a", "b", "c", "d", "e"]
-        let now = stats(["a", "b", "c", "d", "e", "x", "y", "z"])
-        let anomaly = try #require(
-            Rules.serviceChange(now, baseline: baseline(serviceCount: 5), previousServices: previous, configuration: configuration)
-        )
+        let anomaly = try #require(change(stats(["a", "b", "c", "d", "e", "x", "y", "z"]), usual: ["a", "b", "c", "d", "e"]))
         #expect(anomaly.appearedServices == ["x", "y", "z"])
         #expect(anomaly.vanishedServices.isEmpty)
         #expect(anomaly.affectedServices == ["x", "y", "z"])
@@ -120,19 +154,39 @@ import Testing
     }
 
     @Test func namesTheServicesThatVanished() throws {
-        let previous: Set = ["a", "b", "c", "d", "e"]
         var now = stats(["a", "b"])
-        now.services["c"] = SeverityCounts()  // known, silent in this window
-        let anomaly = try #require(
-            Rules.serviceChange(now, baseline: baseline(serviceCount: 5), previousServices: previous, configuration: configuration)
-        )
+        for name in ["c", "d", "e"] { now.services[name] = SeverityCounts() }  // known, silent in this window
+        let anomaly = try #require(change(now, usual: ["a", "b", "c", "d", "e"]))
         #expect(anomaly.vanishedServices == ["c", "d", "e"])
         #expect(anomaly.appearedServices.isEmpty)
         #expect(anomaly.severity == .medium)
     }
 
     @Test func aDifferenceOfTwoIsNotAChange() {
-        let now = stats(["a", "b", "c", "d", "e", "x", "y"])
-        #expect(Rules.serviceChange(now, baseline: baseline(serviceCount: 5), previousServices: [], configuration: configuration) == nil)
+        #expect(change(stats(["a", "b", "c", "d", "e", "x", "y"]), usual: ["a", "b", "c", "d", "e"]) == nil)
+    }
+
+    @Test func servicesWithAFewMessagesDoNotCount() {
+        // Three new services with four lines each (min_service_messages is 5).
+        var now = stats(["a", "b", "c", "d", "e"])
+        for name in ["x", "y", "z"] { now.services[name] = counts(total: 4, errors: 0) }
+        #expect(change(now, usual: ["a", "b", "c", "d", "e"]) == nil)
+    }
+
+    @Test func aServiceThatUsuallySendsLittleDoesNotVanish() {
+        // Three usual services of 2 messages per window falling silent: below the minimum usually.
+        var now = stats(["a", "b"])
+        for name in ["c", "d", "e"] { now.services[name] = SeverityCounts() }
+        var known = baselines(usual: ["a", "b"])
+        for name in ["c", "d", "e"] { known[.service(name)] = baseline(.service(name), volume: 2, serviceCount: 1, windows: 3) }
+        known[.overall] = baseline(serviceCount: 5, windows: 3)
+        #expect(Rules.serviceChange(now, baseline: known[.overall]!, serviceBaselines: known, configuration: configuration) == nil)
+    }
+
+    @Test func theCountMustAlsoDifferFromItsBaseline() {
+        // Three services replaced by three others: as many active as usual.
+        var now = stats(["a", "b", "x", "y", "z"])
+        for name in ["c", "d", "e"] { now.services[name] = SeverityCounts() }
+        #expect(change(now, usual: ["a", "b", "c", "d", "e"]) == nil)
     }
 }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Templates in detection")
 struct TemplateTests {
-    let configuration = DetectionConfiguration(windowSeconds: 60, tickSeconds: 10, cooldownSeconds: 0)
+    let configuration = DetectionConfiguration(windows: [60], tickSeconds: 10, cooldownSeconds: 0)
 
     @Test("per-tick counts stay within the window and forget older ticks")
     func tickCounts() {
@@ -91,7 +91,9 @@ struct TemplateTests {
         #expect(anomalies(fewer, since: 1000).isEmpty)
         // Seen during the detector's first window: part of what it is learning, not new.
         #expect(anomalies(sample, since: 1000, observedSince: 990).isEmpty)
-        #expect(anomalies(sample, since: 1000, observedSince: 940).count == 1)
+        // … nor during its first min_baseline_windows (3) windows.
+        #expect(anomalies(sample, since: 1000, observedSince: 821).isEmpty)
+        #expect(anomalies(sample, since: 1000, observedSince: 820).count == 1)
         var critical = sample
         critical.severity = 2
         #expect(anomalies(critical, since: 1000).first?.severity == .high)
@@ -99,14 +101,15 @@ struct TemplateTests {
 
     /// 20 minutes of a steady service; from minute 15 a new error message, every 10 s.
     func replay(newErrorSeverity: Int = 3, newFromSecond: Int = 900) -> [Alert] {
-        var detector = Detector(configuration: DetectionConfiguration(windowSeconds: 300, tickSeconds: 10))
+        var detector = Detector(configuration: DetectionConfiguration(windows: [60, 300], tickSeconds: 10))
         var alerts: [Alert] = []
         func record(_ service: String, _ severity: Int, _ second: Int, _ text: String) {
             var bytes = text
             bytes.withUTF8 { bytes in
                 alerts += detector.record(
                     service: service, severity: severity, atNanoseconds: (epochOfTests + Int64(second)) * 1_000_000_000,
-                    text: severity <= 3 ? text : nil, message: UnsafeRawBufferPointer(bytes))
+                    text: severity <= 3 ? text : nil, message: UnsafeRawBufferPointer(bytes)
+                ).alerts
             }
         }
         for second in 0..<1200 {
@@ -117,7 +120,7 @@ struct TemplateTests {
             }
             if second % 5 == 0 { record("db", 6, second, "checkpoint wrote \(second) buffers") }
         }
-        alerts += detector.advance(toNanoseconds: (epochOfTests + 1210) * 1_000_000_000)
+        alerts += detector.advance(toNanoseconds: (epochOfTests + 1210) * 1_000_000_000).alerts
         return alerts
     }
 
@@ -128,6 +131,7 @@ struct TemplateTests {
         #expect(patterns.count == 1)
         let alert = try! #require(patterns.first)
         #expect(alert.affectedServices == ["db"])
+        #expect(alert.scope == .service("db") && alert.windowSeconds == 300)
         #expect(alert.description.contains("No space left on device"))
         // It fires once the template reached the minimum count: the 5th occurrence, at +940 s.
         #expect(alert.detectedAt == epochOfTests + 950)

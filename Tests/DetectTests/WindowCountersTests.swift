@@ -78,3 +78,63 @@ import Testing
         #expect(table.overflowedMessages == 2)
     }
 }
+
+@Suite struct WindowSizesTests {
+    @Test func everyWindowIsSummedFromTheSameBuckets() {
+        var ring = WindowCounters(bucketCount: 30, startingAt: 0)
+        for tick in Int64(0)..<30 { ring.record(severity: tick >= 24 ? 3 : 6, at: tick, count: 10) }
+        let short = ring.trailingWindow(endingAt: 29, ticks: 6)
+        let long = ring.trailingWindow(endingAt: 29, ticks: 30)
+        #expect(short.total == 60 && short.errors == 60)
+        #expect(long.total == 300 && long.errors == 60)
+        #expect(ring.trailingWindow(endingAt: 29) == long)
+        // More ticks than the ring holds: the ring.
+        #expect(ring.trailingWindow(endingAt: 29, ticks: 99) == long)
+        // Ending before the newest tick: the buckets up to it.
+        #expect(ring.trailingWindow(endingAt: 23, ticks: 6).errors == 0)
+    }
+
+    @Test func aWholeTickCanBeSetAndReadBack() {
+        var ring = WindowCounters(bucketCount: 3, startingAt: 10)
+        var counts = SeverityCounts()
+        counts.add(severity: 3, count: 2)
+        ring.set(counts, at: 12)
+        #expect(ring.counts(atTick: 12) == counts)
+        ring.set(counts, at: 12)  // replaced, not added
+        #expect(ring.trailingWindow(endingAt: 12).errors == 2)
+        #expect(ring.counts(atTick: 9).total == 0)  // outside the ring
+        ring.set(counts, at: 5)  // too old: ignored
+        #expect(ring.trailingWindow(endingAt: 12).total == 2)
+    }
+}
+
+@Suite struct TickLedgerTests {
+    @Test func replayAndWholeTicksFillTheSameRing() {
+        var perMessage = TickLedger(bucketCount: 31, tickSeconds: 10)
+        var perTick = TickLedger(bucketCount: 31, tickSeconds: 10)
+        for tick in Int64(100)..<130 {
+            var counts = SeverityCounts()
+            for n in 0..<Int(tick % 7) {
+                let severity = n == 0 ? 3 : 6
+                perMessage.add(service: "api", severity: severity, atTick: tick)
+                counts.add(severity: severity)
+            }
+            perTick.set(service: "api", counts: counts, atTick: tick)
+        }
+        for ticks in [6, 30] {
+            #expect(perMessage.stats(endingAt: 129, ticks: ticks, serviceMinimum: 1) == perTick.stats(endingAt: 129, ticks: ticks, serviceMinimum: 1))
+        }
+        #expect(perTick.firstSeen["api"] == 1000)
+    }
+
+    @Test func servicesBeyondTheCapAreCountedTogether() {
+        var ledger = TickLedger(bucketCount: 6, tickSeconds: 10, maxServices: 2)
+        var one = SeverityCounts()
+        one.add(severity: 6)
+        for name in ["a", "b", "c", "d"] { ledger.set(service: name, counts: one, atTick: 1) }
+        let stats = ledger.stats(endingAt: 1, ticks: 6, serviceMinimum: 1)
+        #expect(stats.services.count == 3)
+        #expect(stats.services[TickLedger.overflowName]?.total == 2)
+        #expect(stats.total == 4)
+    }
+}

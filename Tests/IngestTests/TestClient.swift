@@ -6,14 +6,24 @@ import Testing
 struct TestClient {
     let fd: Int32
 
-    init(udpTo address: SocketAddress) throws {
+    /// `from`: a local source address to bind first (e.g. `127.0.0.2`: Linux routes all of
+    /// 127/8 to the loopback interface, so it is a second sender on the same machine).
+    init(udpTo address: SocketAddress, from source: String? = nil) throws {
         fd = Glibc.socket(address.family, Int32(SOCK_DGRAM.rawValue), 0)
+        try Self.bind(fd, source)
         guard fd >= 0, address.withSockaddr({ connect(fd, $0, $1) }) == 0 else { throw ClientError.connect }
     }
 
-    init(tcpTo address: SocketAddress) throws {
+    init(tcpTo address: SocketAddress, from source: String? = nil) throws {
         fd = Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue), 0)
+        try Self.bind(fd, source)
         guard fd >= 0, address.withSockaddr({ connect(fd, $0, $1) }) == 0 else { throw ClientError.connect }
+    }
+
+    private static func bind(_ fd: Int32, _ source: String?) throws {
+        guard let source else { return }
+        let local = try SocketAddress(parsing: "\(source):0")
+        guard local.withSockaddr({ Glibc.bind(fd, $0, $1) }) == 0 else { throw ClientError.connect }
     }
 
     enum ClientError: Error { case connect, send }

@@ -23,6 +23,17 @@ struct PostgresStoreTests {
     @Test func concurrentOperationsOnOneStoreDoNotInterleaveTransactions() async throws { try await StoreContract.concurrentOperationsOnOneStoreDoNotInterleaveTransactions(.postgres) }
     @Test func concurrentStartsOnOneDatabaseAllSucceed() async throws { try await StoreContract.concurrentStartsOnOneDatabaseAllSucceed(.postgres) }
     @Test func closedStoreRefusesOperations() async throws { try await StoreContract.closedStoreRefusesOperations(.postgres) }
+    @Test func cooldownIsPerCategoryAndScope() async throws { try await StoreContract.cooldownIsPerCategoryAndScope(.postgres) }
+    @Test func alertsWithinTheCorrelationWindowShareAnIncident() async throws { try await StoreContract.alertsWithinTheCorrelationWindowShareAnIncident(.postgres) }
+    @Test func resolvingAKeyResolvesItsAlertsAndClosesTheIncident() async throws { try await StoreContract.resolvingAKeyResolvesItsAlertsAndClosesTheIncident(.postgres) }
+    @Test func twoStoresJoiningAtOnceOpenOneIncident() async throws { try await StoreContract.twoStoresJoiningAtOnceOpenOneIncident(.postgres) }
+    @Test func resolvingEnqueuesEachResolvedAlertsRowsInTheSameWrite() async throws { try await StoreContract.resolvingEnqueuesEachResolvedAlertsRowsInTheSameWrite(.postgres) }
+    @Test func alertAndAnalysisEnqueueTheirRowsOnce() async throws { try await StoreContract.alertAndAnalysisEnqueueTheirRowsOnce(.postgres) }
+    @Test func aFailedOutboxWriteLeavesNoAlert() async throws { try await StoreContract.aFailedOutboxWriteLeavesNoAlert(.postgres) }
+    @Test func claimsAreDueLeasedOrderedAndRecorded() async throws { try await StoreContract.claimsAreDueLeasedOrderedAndRecorded(.postgres) }
+    @Test func expiredLeasesAndReleasedRowsAreClaimedAgain() async throws { try await StoreContract.expiredLeasesAndReleasedRowsAreClaimedAgain(.postgres) }
+    @Test func racingClaimsTakeDisjointRows() async throws { try await StoreContract.racingClaimsTakeDisjointRows(.postgres) }
+    @Test func finishedRowsArePruned() async throws { try await StoreContract.finishedRowsArePruned(.postgres) }
 
     // PostgreSQL only.
     @Test func concurrentStartsApplyEachMigrationOnce() async throws {

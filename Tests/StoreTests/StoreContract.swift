@@ -9,18 +9,18 @@ enum StoreContract {
         try await backend.withFreshDatabase { database throws in
             try await withStore(database) { store throws in
                 let start: Int64 = 1_705_314_600
-                #expect(try await store.admitAlert(category: .errorSpike, at: start, cooldownSeconds: 900))
-                #expect(try await !store.admitAlert(category: .errorSpike, at: start, cooldownSeconds: 900))
-                #expect(try await !store.admitAlert(category: .errorSpike, at: start + 899, cooldownSeconds: 900))
+                #expect(try await store.admitAlert(AlertKey(.errorSpike, .overall), at: start, cooldownSeconds: 900))
+                #expect(try await !store.admitAlert(AlertKey(.errorSpike, .overall), at: start, cooldownSeconds: 900))
+                #expect(try await !store.admitAlert(AlertKey(.errorSpike, .overall), at: start + 899, cooldownSeconds: 900))
                 // Categories cool down independently.
-                #expect(try await store.admitAlert(category: .volumeSpike, at: start + 899, cooldownSeconds: 900))
+                #expect(try await store.admitAlert(AlertKey(.volumeSpike, .overall), at: start + 899, cooldownSeconds: 900))
                 // At exactly last + cooldown the cooldown is over (as InMemoryCooldown).
-                #expect(try await store.admitAlert(category: .errorSpike, at: start + 900, cooldownSeconds: 900))
+                #expect(try await store.admitAlert(AlertKey(.errorSpike, .overall), at: start + 900, cooldownSeconds: 900))
                 // A refusal does not extend the cooldown; an admission restarts it.
-                #expect(try await !store.admitAlert(category: .errorSpike, at: start + 1000, cooldownSeconds: 900))
-                #expect(try await store.admitAlert(category: .errorSpike, at: start + 1800, cooldownSeconds: 900))
+                #expect(try await !store.admitAlert(AlertKey(.errorSpike, .overall), at: start + 1000, cooldownSeconds: 900))
+                #expect(try await store.admitAlert(AlertKey(.errorSpike, .overall), at: start + 1800, cooldownSeconds: 900))
                 // Time going backwards (an older replay) is inside the cooldown.
-                #expect(try await !store.admitAlert(category: .errorSpike, at: start, cooldownSeconds: 900))
+                #expect(try await !store.admitAlert(AlertKey(.errorSpike, .overall), at: start, cooldownSeconds: 900))
             }
         }
     }
@@ -28,11 +28,11 @@ enum StoreContract {
     static func cooldownSurvivesReopening(_ backend: StoreBackend) async throws {
         try await backend.withFreshDatabase { database throws in
             try await withStore(database) { store throws in
-                #expect(try await store.admitAlert(category: .serviceChange, at: 1_000, cooldownSeconds: 900))
+                #expect(try await store.admitAlert(AlertKey(.serviceChange, .overall), at: 1_000, cooldownSeconds: 900))
             }
             try await withStore(database) { store throws in
-                #expect(try await !store.admitAlert(category: .serviceChange, at: 1_500, cooldownSeconds: 900))
-                #expect(try await store.admitAlert(category: .serviceChange, at: 1_900, cooldownSeconds: 900))
+                #expect(try await !store.admitAlert(AlertKey(.serviceChange, .overall), at: 1_500, cooldownSeconds: 900))
+                #expect(try await store.admitAlert(AlertKey(.serviceChange, .overall), at: 1_900, cooldownSeconds: 900))
             }
         }
     }
@@ -43,8 +43,8 @@ enum StoreContract {
                 try await withStore(database) { second throws in
                     for round in 0..<20 {
                         let instant = Int64(round) * 10_000
-                        async let a = first.admitAlert(category: .errorSpike, at: instant, cooldownSeconds: 900)
-                        async let b = second.admitAlert(category: .errorSpike, at: instant, cooldownSeconds: 900)
+                        async let a = first.admitAlert(AlertKey(.errorSpike, .overall), at: instant, cooldownSeconds: 900)
+                        async let b = second.admitAlert(AlertKey(.errorSpike, .overall), at: instant, cooldownSeconds: 900)
                         let results = try await [a, b]
                         #expect(results.filter { $0 }.count == 1, "round \(round): \(results)")
                     }
@@ -60,7 +60,7 @@ enum StoreContract {
                     let admitted = try await withThrowingTaskGroup(of: Bool.self) { group in
                         for index in 0..<16 {
                             let store = index.isMultiple(of: 2) ? first : second
-                            group.addTask { try await store.admitAlert(category: .volumeSpike, at: 5_000 + Int64(index % 3), cooldownSeconds: 900) }
+                            group.addTask { try await store.admitAlert(AlertKey(.volumeSpike, .overall), at: 5_000 + Int64(index % 3), cooldownSeconds: 900) }
                         }
                         return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
                     }
@@ -264,7 +264,7 @@ enum StoreContract {
             for case .success(let store) in opened { try await store.close() }
             for case .failure(let error) in opened { Issue.record(error, "a concurrent start failed") }
             try await withStore(database) { store throws in
-                #expect(try await store.admitAlert(category: .errorSpike, at: 0, cooldownSeconds: 900))
+                #expect(try await store.admitAlert(AlertKey(.errorSpike, .overall), at: 0, cooldownSeconds: 900))
             }
         }
     }
@@ -272,7 +272,7 @@ enum StoreContract {
     static func closedStoreRefusesOperations(_ backend: StoreBackend) async throws {
         try await backend.withFreshDatabase { database throws in
             let store = try await database.openStore()
-            #expect(try await store.admitAlert(category: .errorSpike, at: 0, cooldownSeconds: 900))
+            #expect(try await store.admitAlert(AlertKey(.errorSpike, .overall), at: 0, cooldownSeconds: 900))
             try await store.close()
             try await store.close()  // idempotent
             await #expect(throws: StoreError.closed) { _ = try await store.recentAlerts(limit: 1) }

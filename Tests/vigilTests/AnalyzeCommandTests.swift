@@ -108,6 +108,11 @@ import Testing
         #expect(spike["analysis_source"] as? String == "offline")
         #expect((spike["root_cause"] as? String)?.contains("payments") == true)
         #expect(alerts.allSatisfy { ($0["detected_at"] as? String ?? "") >= "2024-01-15T00:30:00" })
+        // Judged on the short window, in an incident of its own, resolved after the 6 minutes.
+        #expect(spike["window_seconds"] as? Int == 60)
+        #expect((spike["incident_id"] as? String)?.hasPrefix("inc_20240115_01") == true)
+        let resolvedAt = try #require(spike["resolved_at"] as? String)
+        #expect(resolvedAt > "2024-01-15T01:06:00" && resolvedAt < "2024-01-15T01:20:00", "\(resolvedAt)")
     }
 }
 

@@ -22,7 +22,7 @@ import Testing
             [api]
             address = "127.0.0.1:9000"
             [detection]
-            window = 600
+            windows = [60, 600]
             tick = 20
             [syslog]
             udp = [
@@ -31,24 +31,27 @@ import Testing
             ]
             """)
         var configuration = try VigilConfiguration.load(path: file, environment: [
-            "VIGIL_DETECTION_WINDOW": "1200",
+            "VIGIL_DETECTION_WINDOWS": "120, 1200",
+            "VIGIL_DETECTION_MIN_ERRORS": "7",
             "VIGIL_API_TOKEN": "t0ken",
             "DATABASE_URL": "sqlite:/tmp/a.db",
             "VIGIL_SYSLOG_TCP": "127.0.0.1:1601, 127.0.0.1:1602",
             "ANTHROPIC_API_KEY": "sk-test",
         ])
         #expect(configuration.api.address == "127.0.0.1:9000")
-        #expect(configuration.detection.window == 1200)
+        #expect(configuration.detection.windows == [120, 1200])
+        #expect(configuration.detection.minErrors == 7)
         #expect(configuration.detection.tick == 20)
         #expect(configuration.api.token == "t0ken")
         #expect(configuration.database == "sqlite:/tmp/a.db")
         #expect(configuration.syslog.udp == ["127.0.0.1:1514", "[::1]:1514"])
         #expect(configuration.syslog.tcp == ["127.0.0.1:1601", "127.0.0.1:1602"])
         #expect(AnalyzerConfiguration(configuration.analysis).apiKey == "sk-test")
-        try configuration.apply(flag: "--window", key: "detection.window", .integer(60))
-        #expect(configuration.detection.window == 60)
+        try configuration.apply(flag: "--window", key: "detection.windows", .array([.integer(60)]))
+        #expect(configuration.detection.windows == [60])
         try configuration.validate()
-        #expect(configuration.detectionConfiguration.windowSeconds == 60)
+        #expect(configuration.detectionConfiguration.windows == [60])
+        #expect(configuration.detectionConfiguration.minimumErrors == 7)
         #expect(configuration.detectionConfiguration.tickSeconds == 20)
     }
 
@@ -79,18 +82,32 @@ import Testing
     }
 
     @Test(arguments: [
-        ("[detection]\nwindow = 0\n", [String: String](), "detection.window", "line 2"),
+        ("[detection]\nwindows = [0]\n", [String: String](), "detection.windows", "line 2"),
         ("[detection]\nwindw = 3\n", [:], "detection.windw", "unknown key"),
-        ("[detection]\nwindow = \"300\"\n", [:], "detection.window", "must be an integer"),
-        ("[detection]\nwindow = 305\n", [:], "detection.window", "whole number of ticks"),
+        ("[detection]\nwindow = 300\n", [:], "detection.window", "unknown key"),
+        ("[detection]\nwindows = 300\n", [:], "detection.windows", "non-empty array of integers"),
+        ("[detection]\nwindows = []\n", [:], "detection.windows", "non-empty array of integers"),
+        ("[detection]\nwindows = [60, \"300\"]\n", [:], "detection.windows", "non-empty array of integers"),
+        ("[detection]\nwindows = [60, 305]\n", [:], "detection.windows", "whole number of ticks"),
+        ("", ["VIGIL_DETECTION_WINDOWS": "60,x"], "detection.windows", "VIGIL_DETECTION_WINDOWS"),
+        ("[detection]\nmin_errors = 0\n", [:], "detection.min_errors", "from 1"),
+        ("[detection]\nresolve_after = 0\n", [:], "detection.resolve_after", "from 1"),
         ("[api]\naddress = \"localhost\"\n", [:], "api.address", "invalid address"),
         ("[log]\nlevel = \"loud\"\n", [:], "log.level", "must be one of"),
         ("[database]\nurl = \"mysql://x\"\n", [:], "database.url", "invalid database URL"),
         ("", ["VIGIL_DETECTION_TICK": "ten"], "detection.tick", "VIGIL_DETECTION_TICK"),
         ("", ["VIGIL_ANALYSIS_TEMPERATURE": "3"], "analysis.temperature", "from 0.0 to 1.0"),
-        ("[detection]\nwindow = 300\nwindow = 300\n", [:], "config", "given twice"),
-        ("window = 300\n", [:], "config", "outside a [section]"),
+        ("[detection]\ntick = 10\ntick = 10\n", [:], "config", "given twice"),
+        ("tick = 10\n", [:], "config", "outside a [section]"),
         ("[api]\ntoken = \"unterminated\n", [:], "config", "unterminated string"),
+        ("[syslog]\nallow = [\"10.0.0.1/8\"]\n", [:], "syslog.allow", "10.0.0.0/8"),
+        ("", ["VIGIL_SYSLOG_ALLOW": "10.0.0.0/8,example.net"], "syslog.allow", "VIGIL_SYSLOG_ALLOW"),
+        ("[syslog]\ntls = [\"0.0.0.0:6514\"]\n", [:], "syslog.tls_cert", "required when syslog.tls is set"),
+        ("[syslog]\ntls = [\"0.0.0.0\"]\n", [:], "syslog.tls", "invalid address"),
+        ("[syslog]\ntls_allowed_names = [\"*.example.net\"]\n", [:], "syslog.tls_allowed_names", "needs syslog.tls_client_ca"),
+        ("[syslog]\ntls_cert = \"/nonexistent/cert.pem\"\n", [:], "syslog.tls_cert", "cannot read"),
+        ("[api]\ntls_cert = \"/etc/hostname\"\n", [:], "api.tls_key", "go together"),
+        ("[syslog]\nerror_ring = -1\n", [:], "syslog.error_ring", "must be from 0"),
     ])
     func badValuesNameTheKeyAndWhereTheyCameFrom(text: String, environment: [String: String], key: String, mention: String) throws {
         let file = try temporaryFile(text)
@@ -152,7 +169,7 @@ import Testing
         #expect(second["message"] as? String == "line\nbreak")
     }
 
-    private func temporaryFile(_ text: String) throws -> String {
+    func temporaryFile(_ text: String) throws -> String {
         let path = NSTemporaryDirectory() + "vigil-config-\(UUID().uuidString).toml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path

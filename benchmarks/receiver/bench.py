@@ -178,6 +178,7 @@ class Receiver:
         for port in (self.opt.port, self.opt.http_port):
             if not wait_until(lambda: port_free(port), 10):
                 raise StartFailed(f"port {port} is taken by another program (set PORT / HTTP_PORT)")
+        self.transport = transport
         self.proc = self.launch()
         if not wait_until(lambda: (not self.proc.alive()) or self.ready(), 30) or not self.proc.alive():
             self.stop()
@@ -186,7 +187,8 @@ class Receiver:
         self.rcvbuf = granted_rcvbuf(self.opt.port)
 
     def ready(self):
-        return bound(self.opt.port, "udp") and bound(self.opt.port, "tcp")
+        tls = getattr(self, "transport", "") != "tls" or bound(self.opt.port + 1, "tcp")
+        return bound(self.opt.port, "udp") and bound(self.opt.port, "tcp") and tls
 
     def cpu(self):
         return cpu_seconds(self.proc.pid)
@@ -213,6 +215,7 @@ class Receiver:
 
 class Rsyslog(Receiver):
     name = "rsyslog"
+    driver = "gtls"  # the TLS stream driver (GnuTLS); RsyslogOssl uses OpenSSL
 
     def launch(self):
         d, root = self.workdir(), self.opt.rsyslog_root
@@ -224,6 +227,12 @@ class Rsyslog(Receiver):
             text = f.read()
         with open(conf, "w") as f:
             f.write(text.replace("@WORKDIR@", d).replace("@PORT@", str(self.opt.port)))
+            if self.transport == "tls":
+                # RFC 5425 on PORT+1 with this receiver's stream driver, no client authentication.
+                f.write(f'global(DefaultNetstreamDriverCertFile="{self.opt.tls_cert}" '
+                        f'DefaultNetstreamDriverKeyFile="{self.opt.tls_key}" DefaultNetstreamDriverCAFile="{self.opt.tls_cert}")\n'
+                        f'input(type="imtcp" address="127.0.0.1" port="{self.opt.port + 1}" ruleset="discard" '
+                        f'streamDriver.name="{self.driver}" streamDriver.mode="1" streamDriver.authMode="anon")\n')
         modules = glob.glob(f"{root}/usr/lib/*/rsyslog")[0]  # usr/lib/<multiarch>/rsyslog
         return Proc([f"{root}/usr/sbin/rsyslogd", "-n", "-M", modules,
                      "-f", conf, "-i", os.path.join(d, "rsyslogd.pid")],
@@ -260,10 +269,17 @@ class Rsyslog(Receiver):
         return self.from_emission(self.emissions()[-1], transport)
 
     def from_emission(self, e, transport):
-        received = sum(v.get("submitted", 0) for k, v in e.items() if k.startswith(f"im{transport}("))
+        module = "tcp" if transport == "tls" else transport  # TLS is imtcp with a stream driver
+        received = sum(v.get("submitted", 0) for k, v in e.items() if k.startswith(f"im{module}("))
         q = e.get("main Q", {})
         return {"received": received, "dropped": q.get("discarded.full", 0) + q.get("discarded.nf", 0),
                 "parse_errors": 0}
+
+
+class RsyslogOssl(Rsyslog):
+    """rsyslog with its OpenSSL stream driver (TLS test only; TCP and UDP are rsyslog's)."""
+    name = "rsyslog-ossl"
+    driver = "ossl"
 
 
 class SyslogNg(Receiver):
@@ -304,6 +320,8 @@ class Vigil(Receiver):
         addr = f"127.0.0.1:{self.opt.port}"
         args = [self.opt.vigil, "serve", "--udp", addr, "--tcp", addr, "--http",
                 f"127.0.0.1:{self.opt.http_port}"] + self.opt.vigil_args.split()
+        if self.transport == "tls":
+            args += ["--tls", f"127.0.0.1:{self.opt.port + 1}", "--tls-cert", self.opt.tls_cert, "--tls-key", self.opt.tls_key]
         return Proc(args, os.path.join(d, "vigil.out"), self.opt.pids, cwd=d)
 
     def metrics(self):
@@ -419,20 +437,44 @@ def run_test(rx, transport, sender, expected, opt):
         rx.stop()
 
 
-def tcp_once(rx, conns, opt):
-    sender = [os.path.join(opt.bin, "tcp_sender"), "-f", opt.frames, "-p", str(opt.port), "-c", str(conns),
-              "-t", "20"]
-    r = run_test(rx, "tcp", sender, opt.messages, opt)
+def stream_once(rx, transport, conns, opt):
+    """TCP (tcp_sender, PORT) or TLS (tls_sender, PORT+1, the first TLS_MESSAGES frames) over
+    `conns` connections: throughput until the receiver closed every connection, CPU per message."""
+    if transport == "tls":
+        sender = [os.path.join(opt.bin, "tls_sender"), "-f", opt.frames, "-p", str(opt.port + 1), "-c", str(conns),
+                  "-n", str(opt.tls_messages), "-t", "30"]
+        expected = opt.tls_messages
+    else:
+        sender = [os.path.join(opt.bin, "tcp_sender"), "-f", opt.frames, "-p", str(opt.port), "-c", str(conns), "-t", "20"]
+        expected = opt.messages
+    r = run_test(rx, transport, sender, expected, opt)
     n = int(r["sender"]["messages"])
     drain = float(r["sender"]["drain_s"])
     secs = max(r["done_s"], drain) if drain >= 0 else r["done_s"]
     r.update(sent=n, seconds=secs, rate=n / secs, us_per_msg=r["cpu_s"] * 1e6 / max(r["received"], 1),
              ok=r["received"] == n and r["parse_errors"] == 0 and r["dropped"] == 0)
-    log(f"  {rx.name:<9} tcp x{conns}: sent {n} received {r['received']} parse errors {r['parse_errors']} "
+    log(f"  {rx.name:<12} {transport} x{conns}: sent {n} received {r['received']} parse errors {r['parse_errors']} "
         f"in {secs:.3f} s = {r['rate']:,.0f} msgs/s, cpu {r['cpu_s']:.2f} s = {r['us_per_msg']:.2f} us/msg, "
         f"other work {r['others']:.0%}"
         f"{'' if drain >= 0 else ' (connections not closed by the receiver)'}")
     return r
+
+
+def tls_report(results):
+    """TLS x4: throughput and CPU per message, and each receiver's CPU against Vigil's."""
+    rows = [(name, r["tls4"]) for name, r in results.items() if "tls4" in r]
+    if not rows:
+        return
+    print(f"TLS x4 (RFC 5425, octet counting, {rows[0][1]['sent']:,} messages, median of {len(rows[0][1]['runs'])} runs):")
+    print("| receiver | msgs/s | CPU us/msg | ok | other |")
+    print("|---|---|---|---|---|")
+    for name, r in rows:
+        print(f"| {name} | {fmt_rate(r['rate'])} | {r['us_per_msg']:.2f} | {'yes' if r['ok'] else '!'} | {r['others']:.0%} |")
+    vigil = dict(rows).get("vigil")
+    if vigil:
+        for name, r in rows:
+            if name != "vigil":
+                print(f"Vigil's CPU per message / {name}'s: {vigil['us_per_msg'] / r['us_per_msg']:.2f}")
 
 
 def udp_once(rx, rate, opt):
@@ -480,6 +522,8 @@ def fmt_rate(x):
 
 
 def report(results, opt):
+    if all("tls4" in r and not any(k in r for k in ("tcp1", "tcp4", "udp")) for r in results.values()):
+        return  # a TLS-only run: tls_report has it all
     ref = opt.ref_rate
     head = (f"{'receiver':<10} {'UDP rcvbuf':>10} | {'TCP x1 msgs/s':>13} {'us/msg':>6} | {'TCP x4 msgs/s':>13} "
             f"{'us/msg':>6} | {'UDP max lossless':>16} | {f'UDP {ref // 1000}k loss':>13} {'us/msg':>6} | {'other':>5}")
@@ -592,6 +636,9 @@ def main():
     ap.add_argument("--quiet-wait", type=float, default=5,
                     help="before each test, wait at most this long for the machine to be idle")
     ap.add_argument("--json", default="")
+    ap.add_argument("--tls-messages", type=int, default=1000000)
+    ap.add_argument("--tls-cert", default="")
+    ap.add_argument("--tls-key", default="")
     opt = ap.parse_args()
     opt.rates = [int(x) for x in opt.rates.split(",")]
     for key in ("bin", "frames", "tmp", "pids", "rsyslog_root", "vigil", "json"):
@@ -605,23 +652,29 @@ def main():
     busy = machine_busy()
     log(f"machine busy before the run: {busy:.0%} of the CPUs" +
         (" — other work is running; figures will be disturbed (see the 'other' column)" if busy > 0.15 else ""))
-    kinds = {"vigil": Vigil, "rsyslog": Rsyslog, "syslog-ng": SyslogNg, "floor": Floor}
+    kinds = {"vigil": Vigil, "rsyslog": Rsyslog, "rsyslog-ossl": RsyslogOssl, "syslog-ng": SyslogNg, "floor": Floor}
     receivers = [kinds[k](opt) for k in opt.receivers.split(",")]
     # The receivers take turns test by test (not one receiver after the other), so that other work
     # on the machine, when there is some, disturbs them alike; TCP medians are over the rounds.
     plan = [("tcp", 1)] * opt.repeat * ("tcp1" in tests) + [("tcp", 4)] * opt.repeat * ("tcp4" in tests)
     plan += [("udp", rate) for rate in opt.rates] * ("udp" in tests)
-    raw = {rx.name: {"tcp1": [], "tcp4": [], "udp": []} for rx in receivers}
+    plan += [("tls", 4)] * opt.repeat * ("tls4" in tests)
+    raw = {rx.name: {"tcp1": [], "tcp4": [], "udp": [], "tls4": []} for rx in receivers}
     errors = {}
     for kind, arg in plan:
-        log(f"== {kind} {'x%d' % arg if kind == 'tcp' else '%d msgs/s' % arg}")
+        log(f"== {kind} {'%d msgs/s' % arg if kind == 'udp' else 'x%d' % arg}")
         for rx in receivers:
             if isinstance(errors.get(rx.name), StartFailed):
+                continue
+            # Only TLS tells the two rsyslog drivers apart; syslog-ng and the floors have no TLS here.
+            if (kind == "tls" and isinstance(rx, (SyslogNg, Floor))) or (kind != "tls" and isinstance(rx, RsyslogOssl)):
                 continue
             wait_quiet(opt.quiet_wait)
             try:
                 if kind == "tcp":
-                    raw[rx.name][f"tcp{arg}"].append(tcp_once(rx, arg, opt))
+                    raw[rx.name][f"tcp{arg}"].append(stream_once(rx, "tcp", arg, opt))
+                elif kind == "tls":
+                    raw[rx.name][f"tls{arg}"].append(stream_once(rx, "tls", arg, opt))
                 else:
                     raw[rx.name]["udp"].append(udp_once(rx, arg, opt))
             except Exception as e:  # noqa: BLE001 — one failed test must not lose the others
@@ -630,7 +683,7 @@ def main():
     results = {}
     for rx in receivers:
         r = results[rx.name] = {}
-        for key in ("tcp1", "tcp4"):
+        for key in ("tcp1", "tcp4", "tls4"):
             if raw[rx.name][key]:
                 r[key] = median_run(raw[rx.name][key])
         if raw[rx.name]["udp"]:
@@ -646,6 +699,8 @@ def main():
                        "messages": opt.messages, "rates": opt.rates, "udp_seconds": opt.udp_seconds}, f, indent=1)
     print()
     report(results, opt)
+    print()
+    tls_report(results)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@
 #   UDP_FLOWS    UDP source sockets the batches rotate over, as several devices would [4]
 #   PORT         UDP+TCP port of the receivers [25514]   HTTP_PORT  Vigil's HTTP port [28080]
 #   TIME_LIMIT   seconds for the whole measurement [900]
+#   TESTS=tls4   adds syslog over TLS: TLS_MESSAGES [1000000] over 4 connections to PORT+1, Vigil
+#                against rsyslog's imtcp with the gtls and the ossl stream driver ("rsyslog-ossl"
+#                in RECEIVERS), e.g. RECEIVERS=vigil,rsyslog,rsyslog-ossl TESTS=tls4
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -88,7 +91,7 @@ install_missing() {
         || { cat "$out/apt.log" >&2; say "apt-get install failed"; exit 1; }
 }
 # syslog-ng-core: syslog-ng, syslog-ng-ctl. The three libraries are rsyslog's (unpacked below).
-install_missing gcc libc6-dev python3 iproute2 curl syslog-ng-core libestr0 libfastjson4 liblognorm5
+install_missing gcc libc6-dev python3 iproute2 curl syslog-ng-core libestr0 libfastjson4 liblognorm5 libssl-dev openssl
 
 # rsyslog conflicts with syslog-ng-core as a package: unpack it into .build-bench/rsyslog.
 rsyslog_root="$out/rsyslog"
@@ -101,6 +104,16 @@ if [ ! -x "$rsyslog_root/usr/sbin/rsyslogd" ]; then
     rm -rf "$rsyslog_root"
     dpkg -x "$out"/rsyslog_*.deb "$rsyslog_root"
 fi
+# Its TLS stream drivers (for TESTS=tls4), unpacked into the same tree.
+for driver in gnutls:gtls openssl:ossl; do
+    so="$rsyslog_root/usr/lib/$multiarch/rsyslog/lmnsd_${driver##*:}.so"
+    [ -e "$so" ] && continue
+    say "unpacking rsyslog-${driver%%:*} into $rsyslog_root"
+    rm -f "$out"/rsyslog-"${driver%%:*}"_*.deb
+    (cd "$out" && timeout 300 apt-get download -o APT::Sandbox::User=root "rsyslog-${driver%%:*}" >/dev/null 2>&1) \
+        || { apt_update_once; (cd "$out" && timeout 300 apt-get download -o APT::Sandbox::User=root "rsyslog-${driver%%:*}" >/dev/null); }
+    dpkg -x "$out"/rsyslog-"${driver%%:*}"_*.deb "$rsyslog_root"
+done
 for f in "$rsyslog_root/usr/sbin/rsyslogd" "$rsyslog_root/usr/lib/$multiarch/rsyslog/"{imudp,imtcp,impstats,lmnet,lmtcpsrv,lmnetstrms,lmnsd_ptcp}.so; do
     [ -e "$f" ] || { say "$f is missing: remove $rsyslog_root to unpack rsyslog again"; exit 1; }
     if ldd "$f" | grep -q "not found"; then
@@ -126,6 +139,12 @@ build tcp_sender tcp_sender.c -- -pthread
 build recvmmsg_floor recvmmsg_floor.c
 build tcp_floor tcp_floor.c
 build rcvbuf_force.so rcvbuf_force.c -- -shared -fPIC -ldl
+build tls_sender tls_sender.c -- -pthread -lssl -lcrypto
+# A self-signed server certificate for the TLS test (Vigil and rsyslog present the same one).
+if [ ! -s "$out/tls.pem" ]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+        -keyout "$out/tls.key" -out "$out/tls.pem" -subj "/CN=localhost" -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+fi
 
 WARN_PERCENT="${WARN_PERCENT:-60}"
 frames="$out/frames-$MESSAGES-w$WARN_PERCENT.bin"
@@ -149,6 +168,7 @@ timeout --kill-after=20 "$TIME_LIMIT" python3 "$here/bench.py" \
     --rates "${RATES:-50000,100000,150000,200000,250000}" --ref-rate "${REF_RATE:-200000}" \
     --udp-seconds "${UDP_SECONDS:-3}" --udp-flows "${UDP_FLOWS:-4}" --repeat "${REPEAT:-3}" \
     --port "${PORT:-25514}" --http-port "${HTTP_PORT:-28080}" \
+    --tls-messages "${TLS_MESSAGES:-1000000}" --tls-cert "$out/tls.pem" --tls-key "$out/tls.key" \
     --json "$out/results.json" > "$out/results.txt" &
 bench_pid=$!
 wait "$bench_pid"

@@ -101,12 +101,12 @@ def run(argv, *, input: bytes | str | None = None, timeout: float = CMD_TIMEOUT,
 class Proc:
     """A long-running process this file started; stopped by its PID, SIGTERM then SIGKILL."""
 
-    def __init__(self, argv, *, log_path: Path, cwd: Path):
+    def __init__(self, argv, *, log_path: Path, cwd: Path, env: dict | None = None):
         self.argv = [str(a) for a in argv]
         self.log_path = log_path
         self.log = open(log_path, "wb")
         self.popen = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=self.log,
-                                      stderr=subprocess.STDOUT, cwd=cwd, env=ENV)
+                                      stderr=subprocess.STDOUT, cwd=cwd, env={**ENV, **(env or {})})
         self.pid = self.popen.pid
 
     def alive(self) -> bool:
@@ -231,9 +231,9 @@ class Metrics:
         return {labels: v for (n, labels), v in self.samples.items() if n == name}
 
 
-def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
+def http_get(url: str, timeout: float = 5.0, context=None) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
@@ -425,8 +425,15 @@ class VigilServer:
     """`vigil serve` on free loopback ports (UDP and TCP on 127.0.0.1 and [::1]) with a tap file."""
     name = "vigil"
 
-    def __init__(self, workdir: Path, extra: list[str] | None = None):
+    def __init__(self, workdir: Path, extra: list[str] | None = None, env_extra: dict | None = None,
+                 scheme: str = "http", ca: Path | None = None):
+        """`env_extra`: more environment for `vigil serve`; `scheme="https"` with `ca` (the CA of
+        its api.tls_cert) for an API served over TLS."""
         self.workdir = workdir
+        self.context = None
+        if scheme == "https":
+            import ssl
+            self.context = ssl.create_default_context(cafile=str(ca))
         workdir.mkdir(parents=True, exist_ok=True)
         self.udp4, self.tcp4 = free_port(socket.AF_INET, socket.SOCK_DGRAM), free_port(socket.AF_INET, socket.SOCK_STREAM)
         self.udp6 = self.tcp6 = None
@@ -436,11 +443,11 @@ class VigilServer:
             listen += ["--udp", f"[::1]:{self.udp6}", "--tcp", f"[::1]:{self.tcp6}"]
         self.http = free_port(socket.AF_INET, socket.SOCK_STREAM)
         self.tap_path = workdir / "tap.jsonl"
-        self.base = f"http://127.0.0.1:{self.http}"
+        self.base = f"{scheme}://127.0.0.1:{self.http}"
         argv = [VIGIL_BIN, "serve", *listen,
                 "--http", f"127.0.0.1:{self.http}", "--tap", self.tap_path, *(extra or []),
                 *shlex.split(os.environ.get("VIGIL_E2E_EXTRA_ARGS", ""))]
-        self.proc = Proc(argv, log_path=workdir / "vigil.log", cwd=workdir)
+        self.proc = Proc(argv, log_path=workdir / "vigil.log", cwd=workdir, env=env_extra)
         self.tap = TapReader(self.tap_path)
         try:
             self._wait_ready()
@@ -454,7 +461,7 @@ class VigilServer:
                 pytest.fail(f"vigil serve exited with {self.proc.popen.returncode} at start-up:\n"
                             f"{shlex.join(self.proc.argv)}\n{self.proc.output_tail()}")
             with contextlib.suppress(OSError):
-                return http_get(self.base + "/health", 1.0)[0] == 200
+                return http_get(self.base + "/health", 1.0, self.context)[0] == 200
             return False
         if not wait_until(healthy, 30, 0.1):
             pytest.fail(f"vigil serve: /health not 200 within 30 s\n{self.proc.output_tail()}")
@@ -470,7 +477,7 @@ class VigilServer:
 
     def metrics(self) -> Metrics:
         self.assert_alive()
-        status, body = http_get(self.base + "/metrics")
+        status, body = http_get(self.base + "/metrics", context=self.context)
         assert status == 200, f"GET /metrics: {status} {body[:300]!r}"
         return Metrics(body.decode())
 
@@ -529,6 +536,25 @@ def serve_unavailable_reason() -> str | None:
     if missing:
         return f"`vigil serve` lacks {', '.join(missing)} (see `vigil serve --help`)"
     return None
+
+
+@contextlib.contextmanager
+def live_detection(tmp_path: Path):
+    """`vigil serve` with one detection window of 4 s and ticks of 1 s (alerts within seconds), a
+    SQLite database and a UDP socket to send with; yields (server, database, sender) and stops the
+    server afterwards, asserting exit status 0. Skips when there is no usable `vigil serve`."""
+    reason = serve_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    database = tmp_path / "live.db"
+    server = VigilServer(tmp_path / "vigil-live", extra=["--tick", "1", "--window", "4", "--database", f"sqlite:{database}"])
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        yield server, database, sender
+    finally:
+        sender.close()
+        status = server.stop()
+    assert status == 0
 
 
 @pytest.fixture(scope="module")

@@ -151,11 +151,11 @@ def test_api_token_from_the_environment(tmp_path, monkeypatch):
 
 def test_invalid_configuration_is_one_message_naming_the_key_and_exit_2(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text("[detection]\nwindow = 305\n")
+    bad.write_text("[detection]\nwindows = [60, 305]\n")
     proc = run([VIGIL_BIN, "serve", "--config", bad, "--http", "127.0.0.1:0"], check=False, timeout=30)
     err = proc.stderr.decode()
     assert proc.returncode == 2, err
-    assert err.strip().count("\n") == 0 and "detection.window" in err and str(bad) in err, err
+    assert err.strip().count("\n") == 0 and "detection.windows" in err and str(bad) in err, err
     proc = run([VIGIL_BIN, "serve", "--http", "127.0.0.1:99999"], check=False, timeout=30)
     assert proc.returncode == 2 and "api.address" in proc.stderr.decode()
 

@@ -95,19 +95,24 @@ missing_libs() {
         [ -e "$f" ] && ldd "$f" 2>/dev/null | awk '/not found/ {print $1}'
     done | sort -u
 }
-libs="$(missing_libs)"
-if [ -n "$libs" ]; then
+# Installs the packages of the libraries that ldd reports missing for WHAT (a name for messages)
+# from the output of the command given after it; fails when some are still missing.
+apt_install_missing_libs() {
+    local what="$1" libs lib stem ver pkgs=()
+    shift
+    libs="$("$@")"
+    [ -n "$libs" ] || return 0
     # libfoo.so.3 is in package libfoo3 (libfoo2.so.1 in libfoo2-1): Debian's naming policy.
-    pkgs=()
     for lib in $libs; do
         stem="${lib%%.so*}"; ver="${lib##*.so.}"; ver="${ver%%.*}"
         if [[ "$stem" =~ [0-9]$ ]]; then pkgs+=("$stem-$ver"); else pkgs+=("$stem$ver"); fi
     done
-    log "rsyslogd lacks $(echo $libs): installing ${pkgs[*]}"
+    log "$what lacks $(echo $libs): installing ${pkgs[*]}"
     apt_install "${pkgs[@]}"
-    libs="$(missing_libs)"
-    [ -z "$libs" ] || fail "rsyslogd still lacks $(echo $libs)"
-fi
+    libs="$("$@")"
+    [ -z "$libs" ] || fail "$what still lacks $(echo $libs)"
+}
+apt_install_missing_libs rsyslogd missing_libs
 
 # It runs, and loads the modules the tests use.
 check="$(mktemp -d /tmp/vigil-e2e-rsyslog-check.XXXXXX)"
@@ -123,7 +128,7 @@ timeout 30 "$RSYSLOGD" -N1 -M "$RSYSLOG_MODULES" -f "$check/rsyslog.conf" >"$APT
 
 # --- what each capability's tests need (alertmanager, chromium, TLS drivers, …) ----------------
 # Each scripts/e2e/setup.d/*.sh is sourced here, in name order, with the helpers above (log, fail,
-# apt_install, apt_update_once, installed) and $CACHE; each is idempotent and quiet like this file.
+# apt_install, apt_update_once, installed, apt_install_missing_libs) and $CACHE; each is idempotent and quiet like this file.
 for part in "$(dirname "$0")"/setup.d/*.sh; do
     [ -e "$part" ] || continue
     # shellcheck source=/dev/null

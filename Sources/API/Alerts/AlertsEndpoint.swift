@@ -6,18 +6,13 @@ import Store
 /// `GET /alerts/recent?limit=&category=&service=&since=` and `GET /alerts/{anomaly_id}`: alerts
 /// from the store, in the alert JSON `vigil analyze` prints. A database that cannot answer is
 /// a 503 with the reason (ingestion is unaffected).
-struct AlertsEndpoint: Sendable {
+public struct AlertsEndpoint: Sendable {
     let store: any VigilStore
 
     func recent(_ request: Request) async throws -> Response {
         let parameters = request.uri.queryParameters
-        var query = AlertQuery(limit: 10)
-        if let text = parameters["limit"] {
-            guard let limit = Int(String(text)), (1...1000).contains(limit) else {
-                return JSONResponse.error("limit: must be an integer from 1 to 1000", status: .badRequest)
-            }
-            query.limit = limit
-        }
+        guard let limit = ListLimit.parse(parameters["limit"], default: 10) else { return ListLimit.invalid }
+        var query = AlertQuery(limit: limit)
         if let text = parameters["category"] {
             guard let category = AnomalyCategory(rawValue: String(text)) else {
                 let known = AnomalyCategory.allCases.map(\.rawValue).joined(separator: ", ")
@@ -38,7 +33,7 @@ struct AlertsEndpoint: Sendable {
             let alerts = try await store.recentAlerts(query)
             return JSONResponse.json(#"{"alerts":["# + alerts.map(\.json).joined(separator: ",") + "]}")
         } catch {
-            return JSONResponse.error("database unavailable: \(error)", status: .serviceUnavailable)
+            return JSONResponse.databaseUnavailable(error)
         }
     }
 
@@ -49,12 +44,13 @@ struct AlertsEndpoint: Sendable {
             }
             return JSONResponse.json(alert.json)
         } catch {
-            return JSONResponse.error("database unavailable: \(error)", status: .serviceUnavailable)
+            return JSONResponse.databaseUnavailable(error)
         }
     }
 
-    /// `2024-01-15T10:30:00Z` (any RFC 3339 offset, optional fraction) or `1705314600`.
-    static func seconds(_ text: String) -> Int64? {
+    /// `2024-01-15T10:30:00Z` (any RFC 3339 offset, optional fraction) or `1705314600`: the
+    /// `since` filter's forms (`vigil alerts --since` takes them too).
+    public static func seconds(_ text: String) -> Int64? {
         if let seconds = Int64(text) { return seconds }
         guard RFC3339Check.isValid(text) else { return nil }
         let formatter = ISO8601DateFormatter()

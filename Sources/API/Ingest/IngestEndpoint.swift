@@ -15,6 +15,10 @@ struct IngestEndpoint: Sendable {
 
     func handle(_ request: Request, context: VigilRequestContext) async throws -> Response {
         // The rest of an oversize body is not read: the connection is closed after the answer.
+        let peer = context.remoteAddress.flatMap(Ingest.SocketAddress.init)
+        guard http.admits(peer) else {
+            return refuse("not_allowed", "source address not allowed (syslog.allow)", status: .forbidden)
+        }
         var closing = HTTPFields()
         closing[.connection] = "close"
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
@@ -47,8 +51,8 @@ struct IngestEndpoint: Sendable {
         } catch {
             return refuse("malformed_json", error.reason, status: .badRequest)
         }
-        let peer = context.remoteAddress.flatMap(Self.peer)
-        switch http.submit(batch.frames, rejected: batch.rejected.count, peer: peer) {
+        let rejections = batch.rejected.map { HTTPIngest.Rejection(reason: "entry \($0.index): \($0.error)", offset: $0.index) }
+        switch http.submit(batch.frames, rejections: rejections, peer: peer) {
         case .saturated:
             var headers = HTTPFields()
             headers[.retryAfter] = "1"
@@ -60,18 +64,8 @@ struct IngestEndpoint: Sendable {
         }
     }
 
-    /// The client's address in Ingest's form (for the tap's `peer`).
-    private static func peer(_ address: NIOCore.SocketAddress) -> Ingest.SocketAddress? {
-        guard let host = address.ipAddress else { return nil }
-        let port = address.port ?? 0
-        return try? Ingest.SocketAddress(parsing: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
-    }
-
     private func refuse(_ reason: String, _ message: String, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
-        metrics.registry.makeCounter(
-            name: "vigil_http_refused_requests_total", labels: [("reason", reason)],
-            help: "POST /logs/ingest requests refused whole: body_too_large, malformed_json, bad_encoding, shards_saturated."
-        ).increment()
+        metrics.countRefusal("vigil_http_refused_requests_total", reason: reason, help: "POST /logs/ingest requests refused whole: body_too_large, malformed_json, bad_encoding, shards_saturated, not_allowed.")
         return JSONResponse.error(message, status: status, headers: headers)
     }
 }

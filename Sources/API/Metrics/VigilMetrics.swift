@@ -21,6 +21,12 @@ public final class VigilMetrics: Sendable {
         self.receiver = receiver
     }
 
+    /// Counts a request refused whole, by endpoint counter and reason (`vigil_http_refused_requests_total`,
+    /// `vigil_upload_refused_requests_total`).
+    func countRefusal(_ name: String, reason: String, help: String) {
+        registry.makeCounter(name: name, labels: [("reason", reason)], help: help).increment()
+    }
+
     /// The Prometheus text exposition (version 0.0.4) of every metric.
     public func render() -> String {
         copyReceiverMetrics()
@@ -48,16 +54,21 @@ public final class VigilMetrics: Sendable {
                 counter("vigil_received_bytes_total", "Bytes of messages received, by transport.", label, m.receivedBytes[transport] ?? 0)
                 counter("vigil_parse_errors_total", "Messages that did not parse or HTTP log entries refused (counted, never silently dropped).",
                         label, m.parseErrors[transport] ?? 0)
+                counter("vigil_refused_connections_total",
+                        "Connections (HTTP: requests) refused before reading anything: the sender is outside syslog.allow.",
+                        label, m.refusedConnections[transport] ?? 0)
             }
             for (reason, value) in m.dropped.sorted(by: { $0.key < $1.key }) {
                 counter("vigil_dropped_messages_total",
-                        "Messages lost: shard_queue_full (UDP or HTTP while the shards are saturated), oversize_frame and framing_error (TCP).",
+                        "Messages lost: shard_queue_full (UDP or HTTP while the shards are saturated), oversize_frame and framing_error (TCP, TLS), not_allowed (UDP from outside syslog.allow).",
                         [("reason", reason)], value)
             }
             counter("vigil_truncated_datagrams_total", "UDP datagrams longer than the maximum message size, delivered truncated.", [], m.truncatedDatagrams)
             counter("vigil_truncated_frames_total", "TCP streams that ended inside a frame (the partial frame is delivered).", [], m.truncatedFrames)
             counter("vigil_tcp_connections_accepted_total", "TCP connections accepted.", [], m.tcpConnectionsAccepted)
             counter("vigil_tcp_connections_rejected_total", "TCP connections refused at the connection limit.", [], m.tcpConnectionsRejected)
+            counter("vigil_tls_connections_accepted_total", "TLS connections accepted (before the handshake).", [], m.tlsConnectionsAccepted)
+            counter("vigil_tls_connections_rejected_total", "TLS connections refused at the connection limit.", [], m.tlsConnectionsRejected)
             counter("vigil_shard_processed_messages_total", "Messages counted by the shards.", [], m.shardProcessed)
             counter("vigil_templates_evicted_total",
                     "Message templates evicted (least recently seen) to stay within templates_per_service.", [],
@@ -66,6 +77,7 @@ public final class VigilMetrics: Sendable {
                     "Messages of services beyond the per-shard service limit, counted as \"(other services)\".", [], m.servicesOverflowedMessages)
         }
         registry.makeGauge(name: "vigil_tcp_connections", help: "Open TCP connections.").set(Int64(m.tcpConnections))
+        registry.makeGauge(name: "vigil_tls_connections", help: "Open TLS connections (handshaking or established).").set(Int64(m.tlsConnections))
         registry.makeGauge(name: "vigil_shard_backlog", help: "Messages received but not yet counted by their shard (queue depth).")
             .set(Int64(m.shardBacklog))
         registry.makeGauge(name: "vigil_services", help: "Distinct services seen.").set(Int64(m.services))

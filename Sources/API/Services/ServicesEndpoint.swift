@@ -3,8 +3,8 @@ import Foundation
 import Hummingbird
 import Ingest
 
-/// `GET /services`: per service, the trailing window's volume and error rate (as detection
-/// sees them now), its learned baseline and when it was last heard from.
+/// `GET /services`: per service, the trailing (longest) window's volume and error rate (as
+/// detection sees them now), its learned baseline at that window and when it was last heard from.
 struct ServicesEndpoint: Sendable {
     let shards: ShardSet
     let detection: any DetectionState
@@ -16,7 +16,7 @@ struct ServicesEndpoint: Sendable {
         let activity = await detection.activity(endingAtTick: nowTick) ?? shards.serviceActivity(endingAtTick: nowTick)
         var baselines: [String: Baseline] = [:]
         for baseline in await detection.baselines() {
-            if let service = baseline.scope.service { baselines[service] = baseline }
+            if let service = baseline.scope.service, baseline.windowSeconds == windowSeconds { baselines[service] = baseline }
         }
         let formatter = ISO8601DateFormatter()
         let services: [[String: Any]] = activity.sorted { $0.service < $1.service }.map { entry in

@@ -22,15 +22,20 @@ public struct ClaudeAnalyzer: AlertAnalyzer {
     }
 
     public func analyze(_ alert: Alert, deadline: ContinuousClock.Instant) async -> AlertAnalysis {
+        await analyze(alert, incident: nil, deadline: deadline)
+    }
+
+    public func analyze(_ alert: Alert, incident: Incident?, deadline: ContinuousClock.Instant?) async -> AlertAnalysis {
+        let deadline = deadline ?? ContinuousClock.now + client.configuration.totalTimeout
         let clock = ContinuousClock()
         let started = clock.now
         func elapsed() -> Int { Int(started.duration(to: clock.now).nanoseconds / 1_000_000) }
         let reply: MessagesReply
         do {
-            reply = try await client.send(system: AnalysisPrompt.system, user: prompt.userMessage(for: alert), deadline: deadline)
+            reply = try await client.send(system: AnalysisPrompt.system, user: prompt.userMessage(for: alert, incident: incident), deadline: deadline)
         } catch {
             logger.warning("analysis of \(alert.anomalyID): \(error); offline summary instead")
-            var fallback = offline.analysis(of: alert)
+            var fallback = offline.analysis(of: alert, incident: incident)
             fallback.error = "\(error)"
             fallback.latencyMilliseconds = elapsed()
             return fallback
@@ -58,7 +63,7 @@ public struct ClaudeAnalyzer: AlertAnalyzer {
                 ? "Claude's answer has no text (stop_reason \(reply.stopReason ?? "none"))"
                 : "\(error)" + (reply.stopReason == "refusal" ? " (Claude refused)" : "")
             logger.warning("analysis of \(alert.anomalyID): \(reason); offline summary instead")
-            var fallback = offline.analysis(of: alert)
+            var fallback = offline.analysis(of: alert, incident: incident)
             fallback.error = reason
             fallback.model = reply.model ?? client.configuration.model
             fallback.inputTokens = reply.inputTokens

@@ -20,9 +20,15 @@ public struct OfflineAnalyzer: AlertAnalyzer {
         analysis(of: alert)
     }
 
-    public func analysis(of alert: Alert) -> AlertAnalysis {
+    public func analyze(_ alert: Alert, incident: Incident?, deadline: ContinuousClock.Instant?) async -> AlertAnalysis {
+        analysis(of: alert, incident: incident)
+    }
+
+    /// The summary of `alert`; when its `incident` holds other alerts, the root cause also lists
+    /// them in the order they were raised (services, categories, times).
+    public func analysis(of alert: Alert, incident: Incident? = nil) -> AlertAnalysis {
         AlertAnalysis(
-            rootCause: rootCause(alert),
+            rootCause: rootCause(alert, incident: incident),
             impact: impact(alert),
             recommendedActions: [],
             confidence: nil,
@@ -30,7 +36,7 @@ public struct OfflineAnalyzer: AlertAnalyzer {
         )
     }
 
-    func rootCause(_ alert: Alert) -> String {
+    func rootCause(_ alert: Alert, incident: Incident? = nil) -> String {
         var sentences: [String] = []
         let services = alert.affectedServices.isEmpty ? "the overall traffic" : alert.affectedServices.joined(separator: ", ")
         sentences.append("\(alert.category.rawValue) (\(alert.severity.rawValue)) in \(services), detected at \(alert.detectedAtRFC3339).")
@@ -51,8 +57,22 @@ public struct OfflineAnalyzer: AlertAnalyzer {
             sentences.append("No error messages were sampled.")
         }
         if let onset = Self.onset(alert) { sentences.append(onset) }
+        if let incident, let related = Self.related(alert, in: incident) { sentences.append(related) }
         sentences.append("Offline summary of the evidence; no model was consulted.")
         return sentences.joined(separator: " ")
+    }
+
+    /// "Part of incident inc_…, 3 alerts in the order raised: 1. error_spike (high) in payments at
+    /// …; 2. this alert; …." — `nil` when the alert is alone in its incident.
+    static func related(_ alert: Alert, in incident: Incident) -> String? {
+        guard incident.alerts.contains(where: { $0.anomalyID != alert.anomalyID }) else { return nil }
+        let items = incident.alerts.enumerated().map { index, other in
+            let services = other.affectedServices.isEmpty ? "all services" : other.affectedServices.joined(separator: ", ")
+            let what = other.anomalyID == alert.anomalyID ? " (this alert)" : ""
+            return "\(index + 1). \(other.category.rawValue) (\(other.severity.rawValue)) in \(services) at \(other.detectedAtRFC3339)\(what)"
+        }
+        return "Part of incident \(incident.incidentID), \(incident.alerts.count) alerts in the order raised: "
+            + items.joined(separator: "; ") + "."
     }
 
     /// When the evidence began: a new template's first appearance, else when the dominant error

@@ -34,12 +34,20 @@ public struct AnalysisPrompt: Sendable {
         when the data is not enough to tell.
         """
 
-    /// The user message for `alert`.
-    public func userMessage(for alert: Alert) -> String {
-        let data = Self.json(AlertData(alert))
+    /// The user message for `alert`; with the other alerts of its `incident` (when it has any),
+    /// listed in the order they were raised, so that the answer can name a common cause.
+    public func userMessage(for alert: Alert, incident: Incident? = nil) -> String {
+        let data = Self.json(AlertData(alert, incident: incident))
         let samples = sampleBlock(MessageShapes(alert: alert))
+        let related = (incident?.alerts.count ?? 0) > 1
+        let incidentNote = related ? """
+             It is one of \(incident?.alerts.count ?? 0) alerts of incident \(incident?.incidentID ?? "") \
+            (under "incident" in <alert_data>, in the order they were raised, across services and \
+            categories): consider whether they share a cause, and name it if the data shows one.
+            """ : ""
         return """
-            Vigil raised a \(alert.severity.rawValue) \(alert.category.rawValue) alert at \(alert.detectedAtRFC3339). \
+            Vigil raised a \(alert.severity.rawValue) \(alert.category.rawValue) alert at \(alert.detectedAtRFC3339)\
+            \(alert.windowSeconds > 0 ? " on its \(alert.windowSeconds)-second window" : "").\(incidentNote) \
             Rates are fractions (0.15 = 15 %), volumes are messages per detection window, and the \
             multiplier is current over baseline.
 
@@ -114,20 +122,44 @@ struct AlertData: Encodable {
         var description: String
     }
 
+    /// One alert of the incident, as the prompt lists it.
+    struct IncidentAlert: Encodable {
+        var order: Int
+        var anomalyId: String
+        var detectedAt: String
+        var category: String
+        var severity: String
+        var affectedServices: [String]
+        var description: String
+        var thisAlert: Bool
+    }
+
+    struct IncidentData: Encodable {
+        var incidentId: String
+        var openedAt: String
+        var services: [String]
+        var categories: [String]
+        var alerts: [IncidentAlert]
+    }
+
     var category: String
     var severity: String
     var detectedAt: String
+    var windowSeconds: Int64
     var affectedServices: [String]
     var description: String
     var current: Metrics
     var baseline: Metrics
     var multiplier: Double?
     var anomalies: [AnomalyData]
+    /// Present when the alert's incident holds other alerts.
+    var incident: IncidentData?
 
-    init(_ alert: Alert) {
+    init(_ alert: Alert, incident: Incident? = nil) {
         category = alert.category.rawValue
         severity = alert.severity.rawValue
         detectedAt = alert.detectedAtRFC3339
+        windowSeconds = alert.windowSeconds
         affectedServices = alert.affectedServices
         description = alert.description
         current = Metrics(alert.current)
@@ -151,6 +183,18 @@ struct AlertData: Encodable {
                 vanishedServices: anomaly.vanishedServices.isEmpty ? nil : anomaly.vanishedServices,
                 description: anomaly.description
             )
+        }
+        if let incident, incident.alerts.count > 1 {
+            self.incident = IncidentData(
+                incidentId: incident.incidentID, openedAt: Alert.rfc3339(seconds: incident.openedAt), services: incident.services,
+                categories: incident.categories.map(\.rawValue),
+                alerts: incident.alerts.enumerated().map { index, other in
+                    IncidentAlert(
+                        order: index + 1, anomalyId: other.anomalyID, detectedAt: other.detectedAtRFC3339,
+                        category: other.category.rawValue, severity: other.severity.rawValue,
+                        affectedServices: other.affectedServices, description: other.description,
+                        thisAlert: other.anomalyID == alert.anomalyID)
+                })
         }
     }
 }

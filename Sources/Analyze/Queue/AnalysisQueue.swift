@@ -23,6 +23,9 @@ public final class AnalysisQueue: Sendable {
     /// Called once per alert, after its analysis was recorded (or the store refused it), with the
     /// alert as it now is. Runs on a worker: keep it short.
     public typealias Finished = @Sendable (Alert) -> Void
+    /// The outbox rows announcing an analysed alert (`alert.analyzed` per target), written in the
+    /// analysis' own transaction. Given the alert with its analysis applied.
+    public typealias Announce = @Sendable (Alert) -> [OutboxEntry]
 
     public let capacity: Int
     public let concurrency: Int
@@ -30,6 +33,7 @@ public final class AnalysisQueue: Sendable {
     private let offline: OfflineAnalyzer
     private let store: any VigilStore
     private let onFinished: Finished
+    private let announce: Announce
     private let metrics: AnalysisMetrics
     private let logger: Logger
     /// An alert's analysis must be done this long after it was submitted (queue wait included);
@@ -51,8 +55,10 @@ public final class AnalysisQueue: Sendable {
         metrics: AnalysisMetrics = AnalysisMetrics(),
         logger: Logger = Logger(label: "vigil.analysis"),
         deadline: Duration? = nil,
-        onFinished: @escaping Finished = { _ in }
+        onFinished: @escaping Finished = { _ in },
+        announce: @escaping Announce = { _ in [] }
     ) {
+        self.announce = announce
         self.deadline = deadline
         self.analyzer = analyzer
         self.metrics = metrics
@@ -71,7 +77,8 @@ public final class AnalysisQueue: Sendable {
         store: any VigilStore,
         metrics: AnalysisMetrics = AnalysisMetrics(),
         logger: Logger = Logger(label: "vigil.analysis"),
-        onFinished: @escaping Finished = { _ in }
+        onFinished: @escaping Finished = { _ in },
+        announce: @escaping Announce = { _ in [] }
     ) -> AnalysisQueue {
         let analyzer: any AlertAnalyzer =
             configuration.usesClaude
@@ -84,7 +91,7 @@ public final class AnalysisQueue: Sendable {
         return AnalysisQueue(
             analyzer: analyzer, store: store, capacity: configuration.queueCapacity,
             concurrency: configuration.concurrency, metrics: metrics, logger: logger,
-            deadline: configuration.usesClaude ? configuration.totalTimeout : nil, onFinished: onFinished
+            deadline: configuration.usesClaude ? configuration.totalTimeout : nil, onFinished: onFinished, announce: announce
         )
     }
 
@@ -223,9 +230,10 @@ public final class AnalysisQueue: Sendable {
             // A task of its own, so shutdown can cancel the Claude call without cancelling this
             // worker's store write.
             let analyzer = self.analyzer
+            let incident = await incident(of: alert)
             if let deadline, job.submittedAt + deadline <= .now {
                 // Waited in the queue through its whole deadline: the offline analysis, now.
-                var analysis = offline.analysis(of: alert)
+                var analysis = offline.analysis(of: alert, incident: incident)
                 analysis.error = "waited in the analysis queue past the \(deadline.seconds) s deadline: offline summary instead"
                 state.withLock { $0.dropped += 1 }
                 metrics.dropped()
@@ -233,7 +241,7 @@ public final class AnalysisQueue: Sendable {
                 continue
             }
             let task = Task {
-                if let deadline { await analyzer.analyze(alert, deadline: job.submittedAt + deadline) } else { await analyzer.analyze(alert) }
+                await analyzer.analyze(alert, incident: incident, deadline: deadline.map { job.submittedAt + $0 })
             }
             let reason = state.withLock { state -> String? in
                 state.running[id] = task
@@ -247,7 +255,7 @@ public final class AnalysisQueue: Sendable {
             }
             if let cutShort, analysis.source != AlertAnalysis.claudeSource {
                 let latency = analysis.latencyMilliseconds
-                analysis = offline.analysis(of: alert)
+                analysis = offline.analysis(of: alert, incident: incident)
                 analysis.error = cutShort
                 analysis.latencyMilliseconds = latency
             }
@@ -257,9 +265,23 @@ public final class AnalysisQueue: Sendable {
 
     private func overflowWorker() async {
         while let job = await next(.overflow) {
-            var analysis = offline.analysis(of: job.alert)
+            var analysis = offline.analysis(of: job.alert, incident: await incident(of: job.alert))
             analysis.error = job.reason ?? "analysis queue full: offline summary instead"
             await record(job.alert, analysis)
+        }
+    }
+
+    /// The alert's incident as the store has it now (its alerts so far), for the analysis to
+    /// consider them together; `nil` without one, or when the store cannot say (the analysis
+    /// then covers the alert alone, and the failure is logged).
+    private func incident(of alert: Alert) async -> Incident? {
+        guard let id = alert.incidentID else { return nil }
+        do {
+            let store = self.store
+            return try await Task { try await store.incident(id: id) }.value
+        } catch {
+            logger.warning("cannot read incident \(id) for the analysis of \(alert.anomalyID): \(error)")
+            return nil
         }
     }
 
@@ -268,7 +290,8 @@ public final class AnalysisQueue: Sendable {
             // Unstructured, so that it does not inherit a cancellation of ``run()``: the write is
             // what shutting down is waiting for.
             let store = self.store
-            try await Task { try await store.updateAnalysis(anomalyID: alert.anomalyID, analysis) }.value
+            let entries = announce(alert.applying(analysis))
+            try await Task { try await store.updateAnalysis(anomalyID: alert.anomalyID, analysis, notifying: entries) }.value
             metrics.result(source: analysis.source)
         } catch {
             metrics.storeFailure()

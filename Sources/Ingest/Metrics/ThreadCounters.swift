@@ -17,9 +17,16 @@ final class ThreadCounters: Sendable {
     let droppedShardFull = Atomic<Int>(0)
     /// TCP streams that ended inside an octet-counted frame (the partial frame is still delivered).
     let truncatedFrames = Atomic<Int>(0)
+    /// Datagrams (or HTTP entries) dropped before parsing: their source is outside `syslog.allow`.
+    let droppedNotAllowed = Atomic<Int>(0)
+    /// Connections (or HTTP requests) refused: their source is outside `syslog.allow`.
+    let refusedConnections = Atomic<Int>(0)
+    /// The latest messages this thread could not parse or had to reject (`GET /errors/recent`).
+    let errors: ErrorRing
 
-    init(transport: Transport) {
+    init(transport: Transport, errorRingCapacity: Int = ErrorRing.defaultCapacity) {
         self.transport = transport
+        self.errors = ErrorRing(capacity: errorRingCapacity)
     }
 }
 
@@ -37,4 +44,8 @@ public enum Transport: String, Sendable, CaseIterable {
     case tcp
     /// JSON batches posted to `/logs/ingest`.
     case http
+    /// Syslog over TLS (RFC 5425), received by the `SecureIngest` module.
+    case tls
+    /// Journal entries posted by `systemd-journal-upload` to `/upload`.
+    case journald
 }

@@ -46,9 +46,23 @@ struct BatchBuilder {
             if let name = message.view(service) { record.serviceHash = ServiceCounters.hash(name) }
         } catch {
             parseErrors += 1
+            counters.errors.record(.parse(error), offset: error.offset, peer: peer, receivedAt: receivedAt, message: frame)
         }
         batches[shards.shardIndex(forHash: record.serviceHash)].append(frame: frame, record: record)
         return record.parsed
+    }
+
+    /// A stream's framing error: counted (oversize or framing) and kept in the error ring. The
+    /// frame's bytes were not kept by the decoder (it skips them), so only the reason and the
+    /// stream offset are.
+    func rejectFrame(_ error: FramingError, peer: PeerAddress, receivedAt: Int64) {
+        if error.kind == .oversize {
+            counters.oversizeFrames.publish(1)
+        } else {
+            counters.framingErrors.publish(1)
+        }
+        counters.errors.record(.framing(error.kind), offset: error.offset, peer: peer, receivedAt: receivedAt,
+                               message: UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
     private static let emptyNameHash = ServiceCounters.hash(UnsafeRawBufferPointer(start: nil, count: 0))

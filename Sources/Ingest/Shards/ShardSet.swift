@@ -11,7 +11,9 @@ public final class ShardSet: Sendable {
         public var shardCount: Int
         /// Records a shard may have queued; above it UDP drops (counted) and TCP stops reading.
         public var maxPendingPerShard: Int
-        /// Window counters: tick length and ticks per window.
+        /// Window counters: tick length and ticks per window. The window is detection's longest:
+        /// the ring must hold every tick of it (for `/services`), and detection reads each tick's
+        /// bucket from it (``ShardSet/serviceCounts(atTick:)``).
         public var tickNanoseconds: Int64
         public var bucketsPerWindow: Int
         /// Services tracked per shard before further ones are counted together (cardinality cap).
@@ -114,6 +116,23 @@ public final class ShardSet: Sendable {
                 shard.state.counters.entries.map { entry in
                     let counts = lastTick.map { entry.counters.trailingWindow(endingAt: $0) } ?? entry.counters.trailingWindow
                     return (String(decoding: entry.name, as: UTF8.self), counts)
+                }
+            }
+        }
+    }
+}
+
+extension ShardSet {
+    /// Every service's counts in the one tick `tick` (ticks since the epoch), read on each
+    /// shard's queue: what detection is given at each tick boundary (``Detector/observe(tick:counts:)``),
+    /// every window's sum then taken from these same buckets. Services silent in that tick are left
+    /// out; a tick older than the ring has nothing.
+    public func serviceCounts(atTick tick: Int64) -> [(service: String, counts: SeverityCounts)] {
+        shards.flatMap { shard in
+            shard.queue.sync {
+                shard.state.counters.entries.compactMap { entry in
+                    let counts = entry.counters.counts(atTick: tick)
+                    return counts.total > 0 ? (String(decoding: entry.name, as: UTF8.self), counts) : nil
                 }
             }
         }

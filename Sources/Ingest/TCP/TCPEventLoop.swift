@@ -19,6 +19,8 @@ final class TCPEventLoop: @unchecked Sendable {
         var maxFrameSize: Int
         var idleTimeoutSeconds: Int
         var readBufferSize: Int
+        /// Senders that may connect (`syslog.allow`).
+        var allowlist = SourceAllowlist.everyone
         /// Reads per connection per wake-up before others get their turn.
         var readsPerWakeup = 4
     }
@@ -48,6 +50,7 @@ final class TCPEventLoop: @unchecked Sendable {
     private let readBuffer: UnsafeMutableRawBufferPointer
     private let logger: Logger
     private var lastSweep: Int64 = 0
+    private var allowlist: SourceAllowlist { limits.allowlist }
 
     init(
         listeners: [TCPListenSocket], limits: Limits, connectionCount: SharedConnectionCount, shards: ShardSet,
@@ -116,6 +119,11 @@ final class TCPEventLoop: @unchecked Sendable {
                 CVigil_accept_nonblocking(listener.fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length)
             }
             guard fd >= 0 else { return }  // EAGAIN: accepted all; other errors: try again next wake-up
+            guard allowlist.allowsEveryone || withUnsafeBytes(of: &address, { allowlist.allows(sockaddr: $0.baseAddress!) }) else {
+                close(fd)  // before a byte is read: the sender is outside syslog.allow
+                counters.refusedConnections.add(1, ordering: .relaxed)
+                continue
+            }
             guard connectionCount.reserve(max: limits.maxConnections) else {
                 close(fd)
                 connectionCount.rejected.add(1, ordering: .relaxed)
@@ -160,11 +168,7 @@ final class TCPEventLoop: @unchecked Sendable {
         case .frame(let frame), .truncatedFrame(let frame, _):
             builder.add(frame, peer: connection.peer, receivedAt: now)
         case .error(let error):
-            if error.kind == .oversize {
-                counters.oversizeFrames.publish(1)
-            } else {
-                counters.framingErrors.publish(1)
-            }
+            builder.rejectFrame(error, peer: connection.peer, receivedAt: now)
         }
     }
 

@@ -20,12 +20,15 @@ final class UDPReceiveLoop: @unchecked Sendable {
     private var builder: BatchBuilder
     private let counters: ThreadCounters
     private let logger: Logger
+    /// `syslog.allow`; `nil` when everyone may send (no check per datagram at all).
+    private let allowlist: SourceAllowlist?
 
     init(
         socket: UDPSocket, batchSize: Int, slotSize: Int, shards: ShardSet, parser: SyslogParser,
-        counters: ThreadCounters, logger: Logger
+        counters: ThreadCounters, allowlist: SourceAllowlist = .everyone, logger: Logger
     ) {
         self.logger = logger
+        self.allowlist = allowlist.allowsEveryone ? nil : allowlist
         self.socket = socket
         self.batchSize = batchSize
         self.slotSize = slotSize
@@ -87,13 +90,19 @@ final class UDPReceiveLoop: @unchecked Sendable {
             }
             let now = wallClockNanoseconds()
             var truncated = 0
+            var notAllowed = 0
             for i in 0..<Int(n) {
+                if let allowlist, !allowlist.allows(sockaddr: UnsafeRawPointer(names + i)) {
+                    notAllowed += 1  // dropped before parsing
+                    continue
+                }
                 let length = min(Int(headers[i].msg_len), slotSize)
                 if headers[i].msg_hdr.msg_flags & CVigil_MSG_TRUNC != 0 { truncated += 1 }
                 let datagram = UnsafeRawBufferPointer(start: slots + i * slotSize, count: length)
                 builder.add(datagram, peer: PeerAddress(UnsafeRawPointer(names + i)), receivedAt: now)
             }
             counters.truncatedDatagrams.publish(truncated)
+            counters.droppedNotAllowed.publish(notAllowed)
             if pending == 0 { oldestPending = now }
             pending += Int(n)
             if pending >= Self.flushCount || now - oldestPending >= Self.flushAgeNanoseconds {

@@ -83,7 +83,64 @@ extension SchemaMigration {
                 "ALTER TABLE alerts ADD COLUMN samples TEXT NOT NULL DEFAULT '[]'",
             ]
         ),
-        // Version 4 (issue 11) and 5 (issue 12) are other branches'; the history is version 6.
+        SchemaMigration(
+            version: 4,
+            statements: [
+                """
+                CREATE TABLE notification_outbox (
+                    id BIGSERIAL PRIMARY KEY,
+                    anomaly_id TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    target_kind TEXT NOT NULL,
+                    target_url TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    attempts BIGINT NOT NULL DEFAULT 0,
+                    created_at BIGINT NOT NULL,
+                    next_attempt_at BIGINT NOT NULL,
+                    lease_owner TEXT,
+                    lease_until BIGINT,
+                    last_attempt_at BIGINT,
+                    last_status BIGINT,
+                    last_error TEXT,
+                    finished_at BIGINT,
+                    UNIQUE (anomaly_id, event, target_kind, target_url)
+                )
+                """,
+                "CREATE INDEX notification_outbox_due ON notification_outbox (status, next_attempt_at)",
+            ]
+        ),
+        SchemaMigration(
+            version: 5,
+            statements: [
+                """
+                CREATE TABLE cooldowns_by_scope (
+                    category TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    last_alert_at BIGINT NOT NULL,
+                    PRIMARY KEY (category, scope)
+                )
+                """,
+                "INSERT INTO cooldowns_by_scope (category, scope, last_alert_at) SELECT category, 'overall', last_alert_at FROM cooldowns",
+                "DROP TABLE cooldowns",
+                "ALTER TABLE cooldowns_by_scope RENAME TO cooldowns",
+                "ALTER TABLE alerts ADD COLUMN scope TEXT NOT NULL DEFAULT 'overall'",
+                "ALTER TABLE alerts ADD COLUMN window_seconds BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE alerts ADD COLUMN incident_id TEXT",
+                "ALTER TABLE alerts ADD COLUMN resolved_at BIGINT",
+                "CREATE INDEX alerts_incident ON alerts (incident_id)",
+                "CREATE INDEX alerts_unresolved ON alerts (category, scope) WHERE resolved_at IS NULL",
+                """
+                CREATE TABLE incidents (
+                    incident_id TEXT PRIMARY KEY,
+                    opened_at BIGINT NOT NULL,
+                    last_alert_at BIGINT NOT NULL,
+                    resolved_at BIGINT
+                )
+                """,
+                "CREATE INDEX incidents_opened_at ON incidents (opened_at DESC)",
+                "CREATE INDEX incidents_last_alert_at ON incidents (last_alert_at DESC)",
+            ]
+        ),
         SchemaMigration(
             version: 6,
             statements: [

@@ -5,7 +5,8 @@ extension PostgresStore {
     /// in ASCII, then 1): unlikely to collide with another application's advisory locks.
     static let migrationLockKey: Int64 = 0x5669_6769_6C00_0001
 
-    /// Applies the migrations not yet recorded, all in one transaction that first takes a
+    /// Applies the migrations not yet recorded (every one, gaps included: see
+    /// ``SchemaMigration``), all in one transaction that first takes a
     /// transaction-scoped advisory lock. A second process starting at the same moment waits on
     /// the lock, then finds the versions recorded and applies nothing; the lock is released by
     /// the commit (or rollback), so a failed migration leaves neither tables nor version rows.
@@ -18,11 +19,10 @@ extension PostgresStore {
                     logger: logger
                 )
                 let rows = try await connection.query(
-                    "SELECT MAX(version) AS version FROM schema_migrations", logger: logger
+                    "SELECT version FROM schema_migrations", logger: logger
                 ).collect()
-                let current = try rows.first.flatMap { try PostgresRowReader($0, table: "schema_migrations").optionalInt64("version") } ?? 0
-                try SchemaMigration.postgres.checkKnows(current)
-                for migration in SchemaMigration.postgres where migration.version > current {
+                let applied = try Set(rows.map { try PostgresRowReader($0, table: "schema_migrations").int64("version") })
+                for migration in try SchemaMigration.postgres.missing(from: applied) {
                     for statement in migration.statements {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }

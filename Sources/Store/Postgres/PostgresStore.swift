@@ -74,6 +74,12 @@ public final class PostgresStore: VigilStore {
         }
     }
 
+    /// ``transaction(_:)`` when `atomic`, else `body` alone on a leased connection: a single
+    /// statement (an alert without outbox rows) is atomic by itself and spares two round trips.
+    func transaction<T: Sendable>(if atomic: Bool, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        atomic ? try await transaction(body) : try await client.withConnection { try await body($0) }
+    }
+
     /// Idempotent: closing a closed store does nothing. Returns once the pool has shut down.
     public func close() async throws {
         let wasOpen = closed.withLock { isClosed in

@@ -11,6 +11,7 @@ struct StoredAlert {
         "multiplier", "anomalies", "sample_messages", "samples",
         "root_cause", "impact", "recommended_actions", "confidence", "analysis_source",
         "analysis_error", "analysis_model", "analysis_input_tokens", "analysis_output_tokens", "analysis_latency_ms",
+        "scope", "window_seconds", "incident_id", "resolved_at",
     ]
 
     var alert: Alert
@@ -19,6 +20,7 @@ struct StoredAlert {
     var sampleMessagesJSON: String
     var samplesJSON: String
     var recommendedActionsJSON: String
+    var scopeKey: String
 
     init(_ alert: Alert) throws {
         self.alert = alert
@@ -27,6 +29,7 @@ struct StoredAlert {
         sampleMessagesJSON = try StoredJSON.encode(alert.sampleMessages)
         samplesJSON = try StoredJSON.encode(alert.samples.map(TemplateSampleRecord.init))
         recommendedActionsJSON = try StoredJSON.encode(alert.recommendedActions)
+        scopeKey = alert.scope.storageKey
     }
 
     static func alert(from row: some StoredRowReader) throws(StoreError) -> Alert {
@@ -38,6 +41,9 @@ struct StoredAlert {
         guard let category = AnomalyCategory(rawValue: try reader.string("category")) else {
             throw reader.failure("category", "unknown category")
         }
+        guard let scope = Scope(storageKey: try reader.string("scope")) else {
+            throw reader.failure("scope", "expected \"overall\" or \"service:NAME\"")
+        }
         var anomalies: [Anomaly] = []
         for record in try reader.json("anomalies", as: [AnomalyRecord].self) {
             guard let anomaly = record.anomaly else { throw reader.failure("anomalies", "unknown category, severity or scope") }
@@ -48,6 +54,10 @@ struct StoredAlert {
             detectedAt: try reader.int64("detected_at"),
             severity: severity,
             category: category,
+            scope: scope,
+            windowSeconds: try reader.int64("window_seconds"),
+            incidentID: try reader.optionalString("incident_id"),
+            resolvedAt: try reader.optionalInt64("resolved_at"),
             affectedServices: try reader.json("affected_services", as: [String].self),
             description: try reader.string("description"),
             current: ScopeMetrics(

@@ -41,6 +41,8 @@ struct AnomalyRecord: Codable, Hashable {
     var category: String
     var severity: String
     var scope: String
+    /// Absent in rows written before windows existed (decodes as nil, read as 0: unknown).
+    var windowSeconds: Int64?
     var affectedServices: [String]
     var current: MetricsRecord
     var baseline: MetricsRecord
@@ -55,6 +57,7 @@ struct AnomalyRecord: Codable, Hashable {
         category = anomaly.category.rawValue
         severity = anomaly.severity.rawValue
         scope = anomaly.scope.storageKey
+        windowSeconds = anomaly.windowSeconds
         affectedServices = anomaly.affectedServices
         current = MetricsRecord(anomaly.current)
         baseline = MetricsRecord(anomaly.baseline)
@@ -76,6 +79,7 @@ struct AnomalyRecord: Codable, Hashable {
             category: category,
             severity: severity,
             scope: scope,
+            windowSeconds: windowSeconds ?? 0,
             affectedServices: affectedServices,
             current: current.metrics,
             baseline: baseline.metrics,

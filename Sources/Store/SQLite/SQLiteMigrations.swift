@@ -85,8 +85,70 @@ extension SchemaMigration {
                 "ALTER TABLE alerts ADD COLUMN samples TEXT NOT NULL DEFAULT '[]'",
             ]
         ),
-        // Version 4 (issue 11, the notification outbox) and 5 (issue 12, incidents) are other
-        // branches'; the history is version 6.
+        // The notification outbox (see OutboxStore): one row per (alert, event, target), written in
+        // the alert's or the analysis' transaction; times in milliseconds since the epoch. The
+        // unique key makes enqueueing idempotent and serves the per-(alert, target) ordering check.
+        SchemaMigration(
+            version: 4,
+            statements: [
+                """
+                CREATE TABLE notification_outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    anomaly_id TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    target_kind TEXT NOT NULL,
+                    target_url TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    next_attempt_at INTEGER NOT NULL,
+                    lease_owner TEXT,
+                    lease_until INTEGER,
+                    last_attempt_at INTEGER,
+                    last_status INTEGER,
+                    last_error TEXT,
+                    finished_at INTEGER,
+                    UNIQUE (anomaly_id, event, target_kind, target_url)
+                )
+                """,
+                "CREATE INDEX notification_outbox_due ON notification_outbox (status, next_attempt_at)",
+            ]
+        ),
+        // Issue 12: cooldowns per category *and scope* (existing rows were per category: they
+        // become the overall scope's); each alert's scope, window, incident and resolution; incidents.
+        // Rows written before keep scope "overall" and window_seconds 0 (unknown).
+        SchemaMigration(
+            version: 5,
+            statements: [
+                """
+                CREATE TABLE cooldowns_by_scope (
+                    category TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    last_alert_at INTEGER NOT NULL,
+                    PRIMARY KEY (category, scope)
+                )
+                """,
+                "INSERT INTO cooldowns_by_scope (category, scope, last_alert_at) SELECT category, 'overall', last_alert_at FROM cooldowns",
+                "DROP TABLE cooldowns",
+                "ALTER TABLE cooldowns_by_scope RENAME TO cooldowns",
+                "ALTER TABLE alerts ADD COLUMN scope TEXT NOT NULL DEFAULT 'overall'",
+                "ALTER TABLE alerts ADD COLUMN window_seconds INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE alerts ADD COLUMN incident_id TEXT",
+                "ALTER TABLE alerts ADD COLUMN resolved_at INTEGER",
+                "CREATE INDEX alerts_incident ON alerts (incident_id)",
+                "CREATE INDEX alerts_unresolved ON alerts (category, scope) WHERE resolved_at IS NULL",
+                """
+                CREATE TABLE incidents (
+                    incident_id TEXT PRIMARY KEY,
+                    opened_at INTEGER NOT NULL,
+                    last_alert_at INTEGER NOT NULL,
+                    resolved_at INTEGER
+                )
+                """,
+                "CREATE INDEX incidents_opened_at ON incidents (opened_at DESC)",
+                "CREATE INDEX incidents_last_alert_at ON incidents (last_alert_at DESC)",
+            ]
+        ),
         // Per-minute history (see HistoryMinute): scopes get a small integer id once, so a row is
         // about 40 bytes (WITHOUT ROWID: the primary key is the table) — 10,000 services × 7 days
         // of minutes is a size to care about (README: History).

@@ -117,6 +117,12 @@ public final class SQLiteStore: VigilStore {
         }
     }
 
+    /// ``transaction(_:)`` when `atomic`, else `body` alone: a single statement (an alert without
+    /// outbox rows) is atomic by itself and spares the `BEGIN`/`COMMIT` round trips.
+    func transaction<T: Sendable>(if atomic: Bool, _ body: () async throws -> T) async throws -> T {
+        atomic ? try await transaction(body) : try await body()
+    }
+
     /// Idempotent: closing a closed store does nothing.
     public func close() async throws {
         await gate.enter()

@@ -9,14 +9,17 @@ import Synchronization
 /// `vigil analyze FILE...`: replays syslog files through the same detection code the receiver
 /// uses, with the messages' own timestamps as the clock, and prints each alert as a JSON line.
 ///
-/// Baselines, cooldowns and alerts live in the database (`--database`, `DATABASE_URL`, default
-/// `sqlite:./data/vigil.db`): a run starts from the baselines the previous run saved, and the
-/// cooldown is the database's atomic one, so a cooldown begun in one run holds in the next.
+/// Baselines, cooldowns, alerts and incidents live in the database (`--database`,
+/// `DATABASE_URL`, default `sqlite:./data/vigil.db`): a run starts from the baselines the previous
+/// run saved, the cooldown is the database's atomic one (so a cooldown begun in one run holds in
+/// the next), and a run resolves the previous run's alerts whose rule no longer matches.
 ///
-/// Each admitted alert is stored "pending" and queued for analysis (Claude with
-/// `ANTHROPIC_API_KEY`, the offline analyzer without); it is printed once, when its analysis is
-/// recorded. At the end the command waits up to `--analysis-timeout` for the analyses still
-/// running; those that did not finish get the offline summary, so every printed alert is final.
+/// Each admitted alert joins its incident and is stored "pending"; the alert's resolution, when
+/// its rule stops matching within the same file, is recorded too. Then it is queued for analysis
+/// (Claude with `ANTHROPIC_API_KEY`, the offline analyzer without) and printed once its analysis
+/// is recorded, with `incident_id`, `window_seconds` and `resolved_at`. At the end the command
+/// waits up to `--analysis-timeout` for the analyses still running; those that did not finish get
+/// the offline summary, so every printed alert is final.
 struct AnalyzeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
@@ -31,6 +34,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
     @Option(help: "Time zone of timestamps written without an offset (RFC 3164). Default: the system's.")
     var timezone: String?
 
+    @Option(name: .customLong("reference-time"), help: "The \"now\" from which RFC 3164 years are inferred (RFC 3339). Default: the current time.")
+    var referenceTime: String?
+
     @Option(
         name: .customLong("analysis-timeout"),
         help: "Seconds to wait at the end for analyses still running; the rest get the offline summary."
@@ -41,6 +47,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
         guard !files.isEmpty else { throw ValidationError("name at least one file to replay (\"-\" for standard input)") }
         guard analysisTimeout.isFinite, analysisTimeout >= 0, analysisTimeout <= 86_400 else {
             throw ValidationError("--analysis-timeout must be from 0 to 86400 seconds")
+        }
+        if let referenceTime, SyslogTimestamp(iso8601: referenceTime) == nil {
+            throw ValidationError("--reference-time must be an RFC 3339 date-time, e.g. 2024-05-14T09:00:00Z")
         }
     }
 
@@ -62,12 +71,19 @@ struct AnalyzeCommand: AsyncParsableCommand {
         )
         let analysing = Task { await analysis.run() }
         let configuration = settings.detectionConfiguration
-        let baselines = try await store.loadBaselines(windowSeconds: configuration.windowSeconds)
-        // The store's cooldown decides (atomically, across runs and processes), so the detector
-        // proposes every alert.
+        let baselines = try await store.loadBaselines(windows: configuration.windows)
+        // As live: the in-memory cooldown spares the database a refusal per tick, and the store's
+        // atomic one stays the authority (across runs and processes).
+        var detector = Detector(
+            configuration: configuration, cooldown: InMemoryCooldown(cooldownSeconds: configuration.cooldownSeconds),
+            baselines: baselines)
+        detector.trackUnresolved(try await store.unresolvedAlertKeys())
+        let reference = referenceTime.flatMap { SyslogTimestamp(iso8601: $0) }?.secondsSinceEpoch ?? SyslogParser.currentTime()
+        let zone = try LocalTimeZone.named(timezone, around: Date(timeIntervalSince1970: TimeInterval(reference)))
         var replay = Replay(
-            detector: Detector(configuration: configuration, cooldown: AdmitEverything(), baselines: baselines),
-            parser: SyslogParser(timeZone: try LocalTimeZone.named(timezone)))
+            detector: detector, parser: SyslogParser(timeZone: zone, referenceTime: reference),
+            lifecycle: AlertLifecycle(
+                store: store, cooldownSeconds: configuration.cooldownSeconds, correlationSeconds: configuration.correlationSeconds))
         // Templates a previous run saved keep their ids and are not taken for new ones.
         replay.detector.templates.restore(try await store.loadTemplates())
         var reader = FileChunkReader()
@@ -84,11 +100,11 @@ struct AnalyzeCommand: AsyncParsableCommand {
                     throw ExitCode.failure
                 }
                 decoder.finish { replay.handle($0) }
-                try await replay.settle(with: store, analysis: analysis, cooldownSeconds: configuration.cooldownSeconds)
+                try await replay.settle(analysis: analysis)
             }
             replay.finish()
-            try await replay.settle(with: store, analysis: analysis, cooldownSeconds: configuration.cooldownSeconds)
-            try await store.saveBaselines(Array(replay.detector.baselines.values))
+            try await replay.settle(analysis: analysis)
+            try await store.saveBaselines(replay.detector.baselines)
             try await store.saveTemplates(replay.detector.templates.persistentTemplates)
         } catch {
             analysis.shutdown(reason: "vigil analyze failed before the analysis finished")
@@ -137,28 +153,26 @@ final class AlertPrinter: Sendable {
     }
 }
 
-/// Proposes every alert: the store's atomic cooldown is the one that decides.
-struct AdmitEverything: CooldownPolicy {
-    mutating func admit(_ category: AnomalyCategory, at seconds: Int64) -> Bool { true }
-}
-
 /// The state of one replay: detector, parser, counts, output.
 struct Replay {
     var detector: Detector
     let parser: SyslogParser
+    let lifecycle: AlertLifecycle
     private var lines = 0
     private var unparsed = 0
     private var undated = 0
     private var alerts = 0
-    /// Alerts the detector proposed, waiting for the store's cooldown.
-    private var proposed: [Alert] = []
+    private var resolved = 0
+    /// What the detector produced (alerts proposed, resolutions), in order, waiting for the store.
+    private var proposed = DetectionOutput()
     private var lastTimestamp: Int64?
     private let started = ContinuousClock.now
     private var lastProgress = ContinuousClock.now
 
-    init(detector: Detector, parser: SyslogParser) {
+    init(detector: Detector, parser: SyslogParser, lifecycle: AlertLifecycle) {
         self.detector = detector
         self.parser = parser
+        self.lifecycle = lifecycle
     }
 
     mutating func handle(_ event: SyslogFrameDecoder.Event) {
@@ -187,22 +201,33 @@ struct Replay {
         if let lastTimestamp { emit(detector.advance(toNanoseconds: lastTimestamp + detector.configuration.tickSeconds * 1_000_000_000)) }
     }
 
-    private mutating func emit(_ new: [Alert]) {
-        proposed += new
+    private mutating func emit(_ new: DetectionOutput) {
+        proposed.append(new)
     }
 
-    /// Puts the proposed alerts, in time order, through the store's cooldown; stores the ones it
-    /// admits ("pending") and queues them for analysis, which prints them when done.
-    mutating func settle(with store: any VigilStore, analysis: AnalysisQueue, cooldownSeconds: Int64) async throws {
-        for alert in proposed {
-            guard try await store.admitAlert(category: alert.category, at: alert.detectedAt, cooldownSeconds: cooldownSeconds) else {
-                continue
+    /// Applies what the detector produced, in order: each proposed alert through the store's
+    /// cooldown, its incident and its row ("pending"); each resolution to the store (resolving
+    /// this run's alerts and earlier runs'). Then queues this part's stored alerts — with their
+    /// resolutions — for analysis, which prints them when done.
+    mutating func settle(analysis: AnalysisQueue) async throws {
+        var stored: [Alert] = []
+        for event in proposed.events {
+            switch event {
+            case .alert(let alert):
+                var progress = AlertLifecycle.Progress()
+                guard let alert = try await lifecycle.store(alert, progress: &progress) else { continue }
+                stored.append(alert)
+                alerts += 1
+            case .resolution(let resolution):
+                let ids = Set(try await lifecycle.store.resolveAlerts(resolution.key, at: resolution.resolvedAt))
+                resolved += ids.count
+                for index in stored.indices where ids.contains(stored[index].anomalyID) {
+                    stored[index].resolvedAt = resolution.resolvedAt
+                }
             }
-            try await store.insertAlert(alert)
-            alerts += 1
-            analysis.submit(alert)
         }
-        proposed.removeAll()
+        proposed = DetectionOutput()
+        for alert in stored { analysis.submit(alert) }
     }
 
     mutating func reportProgressIfDue() {
@@ -212,7 +237,7 @@ struct Replay {
     mutating func reportProgress(final: Bool) {
         lastProgress = .now
         let seconds = max(1e-9, started.duration(to: .now).inSeconds)
-        var line = "vigil analyze: \(lines) lines, \(Int(Double(lines) / seconds)) lines/s, \(alerts) alerts"
+        var line = "vigil analyze: \(lines) lines, \(Int(Double(lines) / seconds)) lines/s, \(alerts) alerts, \(resolved) resolved"
         if unparsed > 0 { line += ", \(unparsed) unparsable" }
         if undated > 0 { line += ", \(undated) without a timestamp before the first dated one (skipped)" }
         FileHandle.standardError.write(Data((line + (final ? " — done\n" : "\n")).utf8))

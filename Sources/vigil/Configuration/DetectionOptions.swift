@@ -11,7 +11,7 @@ struct DetectionOptions: ParsableArguments {
     @Option(help: "Configuration file (TOML, see conf/vigil.toml); env VIGIL_CONFIG. Default: none, built-in defaults.")
     var config: String?
 
-    @Option(name: .customLong("window"), help: "Detection window in seconds (detection.window, default 300).")
+    @Option(name: .customLong("window"), help: "One detection window of this many seconds (detection.windows = [N]; default: windows of 60 and 300 s).")
     var windowFlag: Int64?
 
     @Option(name: .customLong("tick"), help: "Detection tick in seconds: how often the trailing window is judged (detection.tick, default 10).")
@@ -33,10 +33,29 @@ struct DetectionOptions: ParsableArguments {
     /// Defaults ← file ← environment ← these flags, checked.
     func resolved(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> VigilConfiguration {
         var configuration = try VigilConfiguration.load(path: config ?? environment["VIGIL_CONFIG"], environment: environment)
-        if let windowFlag { try configuration.apply(flag: "--window", key: "detection.window", .integer(windowFlag)) }
+        if let windowFlag { try configuration.apply(flag: "--window", key: "detection.windows", .array([.integer(windowFlag)])) }
         if let tickFlag { try configuration.apply(flag: "--tick", key: "detection.tick", .integer(tickFlag)) }
         if let database { try configuration.apply(flag: "--database", key: "database.url", .string(database)) }
         try configuration.validate()
         return configuration
+    }
+}
+
+extension DetectionOptions {
+    /// The flags that give `config` and `database`, for commands that take only those two of
+    /// the shared options (`vigil alerts`, `vigil notify`) and resolve them the same way.
+    static func arguments(config: String?, database: String? = nil) -> [String] {
+        (config.map { ["--config", $0] } ?? []) + (database.map { ["--database", $0] } ?? [])
+    }
+
+    /// Runs `resolve` in a command's `validate()`: an invalid configuration is one line on
+    /// standard error and exit status 2, as for `serve`.
+    static func check(_ resolve: () throws -> VigilConfiguration) throws {
+        do {
+            _ = try resolve()
+        } catch {
+            FileHandle.standardError.write(Data("vigil: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 }

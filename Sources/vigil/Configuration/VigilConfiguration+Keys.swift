@@ -8,7 +8,7 @@ extension VigilConfiguration {
         let set: @Sendable (inout VigilConfiguration, TOMLSubset.Value) throws(ConfigurationError) -> Void
         let kind: Kind
 
-        enum Kind { case string, strings, integer, number }
+        enum Kind { case string, strings, integer, integers, number }
 
         /// `VIGIL_SYSLOG_UDP` for `syslog.udp`.
         var environmentName: String { "VIGIL_" + name.uppercased().replacingOccurrences(of: ".", with: "_") }
@@ -18,6 +18,15 @@ extension VigilConfiguration {
             switch kind {
             case .string: return .string(text)
             case .strings: return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
+            case .integers:
+                var items: [TOMLSubset.Value] = []
+                for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+                    guard let value = Int64(part.trimmingCharacters(in: .whitespaces)) else {
+                        throw ConfigurationError(key: name, reason: "'\(text)' is not a comma-separated list of integers")
+                    }
+                    items.append(.integer(value))
+                }
+                return .array(items)
             case .integer:
                 guard let value = Int64(text.trimmingCharacters(in: .whitespaces)) else { throw ConfigurationError(key: name, reason: "'\(text)' is not an integer") }
                 return .integer(value)
@@ -55,6 +64,23 @@ extension VigilConfiguration {
         }, kind: .integer)
     }
 
+    static func integers(_ name: String, _ path: WritableKeyPath<VigilConfiguration, [Int64]> & Sendable, _ range: ClosedRange<Int64>) -> Key {
+        Key(name: name, set: { config, value throws(ConfigurationError) in
+            guard case .array(let items) = value, !items.isEmpty else {
+                throw ConfigurationError(key: name, reason: "must be a non-empty array of integers")
+            }
+            var numbers: [Int64] = []
+            for item in items {
+                guard case .integer(let number) = item else { throw ConfigurationError(key: name, reason: "must be a non-empty array of integers") }
+                guard range.contains(number) else {
+                    throw ConfigurationError(key: name, reason: "each must be from \(range.lowerBound) to \(range.upperBound) (got \(number))")
+                }
+                numbers.append(number)
+            }
+            config[keyPath: path] = numbers
+        }, kind: .integers)
+    }
+
     static func number(_ name: String, _ path: WritableKeyPath<VigilConfiguration, Double> & Sendable, _ range: ClosedRange<Double>) -> Key {
         Key(name: name, set: { config, value throws(ConfigurationError) in
             let number: Double
@@ -82,20 +108,37 @@ extension VigilConfiguration {
         integer("syslog.idle_timeout", \.syslog.idleTimeout, 0...maxInt),
         string("syslog.timezone", \.syslog.timezone),
         string("syslog.tap", \.syslog.tap),
+        strings("syslog.tls", \.syslog.tls),
+        string("syslog.tls_cert", \.syslog.tlsCert),
+        string("syslog.tls_key", \.syslog.tlsKey),
+        string("syslog.tls_client_ca", \.syslog.tlsClientCA),
+        strings("syslog.tls_allowed_names", \.syslog.tlsAllowedNames),
+        strings("syslog.allow", \.syslog.allow),
+        integer("syslog.error_ring", \.syslog.errorRing, 0...1_000_000),
         string("api.address", \.api.address),
         string("api.token", \.api.token),
         integer("api.max_body_bytes", \.api.maxBodyBytes, 1024...(1 << 30)),
+        string("api.tls_cert", \.api.tlsCert),
+        string("api.tls_key", \.api.tlsKey),
+        string("api.upload_token", \.api.uploadToken),
+        string("api.public_url", \.api.publicURL),
         string("database.url", \.database),
         string("log.format", \.log.format),
         string("log.level", \.log.level),
-        integer("detection.window", \.detection.window, 1...(7 * 86_400)),
+        integers("detection.windows", \.detection.windows, 1...(7 * 86_400)),
         integer("detection.tick", \.detection.tick, 1...86_400),
         integer("detection.cooldown", \.detection.cooldown, 0...(30 * 86_400)),
         number("detection.ema_alpha", \.detection.emaAlpha, 0.000_001...1),
         integer("detection.minimum_windows", \.detection.minimumWindows, 1...10_000),
-        integer("detection.minimum_messages", \.detection.minimumMessages, 0...maxInt),
+        integer("detection.min_errors", \.detection.minErrors, 1...maxInt),
+        integer("detection.min_volume", \.detection.minVolume, 1...maxInt),
+        integer("detection.min_baseline_windows", \.detection.minBaselineWindows, 1...10_000),
+        integer("detection.min_service_messages", \.detection.minServiceMessages, 1...maxInt),
+        integer("detection.correlation_window", \.detection.correlationWindow, 0...86_400),
+        integer("detection.resolve_after", \.detection.resolveAfter, 1...10_000),
         number("detection.error_spike_factor", \.detection.errorSpikeFactor, 1...1_000_000),
         number("detection.error_spike_floor", \.detection.errorSpikeFloor, 0...1),
+        number("detection.error_spike_significance", \.detection.errorSpikeSignificance, 1e-15...1),
         number("detection.high_severity_error_rate", \.detection.highSeverityErrorRate, 0...1),
         number("detection.volume_spike_factor", \.detection.volumeSpikeFactor, 1...1_000_000),
         number("detection.service_change_delta", \.detection.serviceChangeDelta, 1...1_000_000),
@@ -118,6 +161,25 @@ extension VigilConfiguration {
         integer("cluster.member_timeout", \.cluster.memberTimeout, 1...86_400),
         integer("cluster.retention", \.cluster.retention, 60...(30 * 86_400)),
         integer("history.retention", \.history.retention, 3600...(3650 * 86_400)),
+        strings("notify.alertmanager", \.notify.alertmanager),
+        strings("notify.webhooks", \.notify.webhooks),
+        strings("notify.slack", \.notify.slack),
+        string("notify.webhook_secret", \.notify.webhookSecret),
+        string("notify.instance", \.notify.instance),
+        string("notify.alertmanager_min_severity", \.notify.alertmanagerMinSeverity),
+        strings("notify.alertmanager_categories", \.notify.alertmanagerCategories),
+        string("notify.webhook_min_severity", \.notify.webhookMinSeverity),
+        strings("notify.webhook_categories", \.notify.webhookCategories),
+        string("notify.slack_min_severity", \.notify.slackMinSeverity),
+        strings("notify.slack_categories", \.notify.slackCategories),
+        integer("notify.alertmanager_resolve_after", \.notify.alertmanagerResolveAfter, 60...(30 * 86_400)),
+        integer("notify.alertmanager_resend", \.notify.alertmanagerResend, 5...86_400),
+        integer("notify.max_age", \.notify.maxAge, 60...(30 * 86_400)),
+        number("notify.timeout", \.notify.timeout, 0.1...600),
+        integer("notify.concurrency", \.notify.concurrency, 1...256),
+        number("notify.backoff_initial", \.notify.backoffInitial, 0.01...3600),
+        number("notify.backoff_max", \.notify.backoffMax, 0.01...86_400),
+        integer("notify.retention", \.notify.retention, 3600...(3650 * 86_400)),
         number("shutdown.timeout", \.shutdown.timeout, 1...600),
     ]
 

@@ -24,12 +24,31 @@ struct VigilConfiguration: Equatable, Sendable {
         var timezone = ""
         /// Empty: no tap.
         var tap = ""
+        /// Syslog over TLS (RFC 5425) addresses; empty: off. Needs `tlsCert` and `tlsKey`.
+        var tls: [String] = []
+        var tlsCert = ""
+        var tlsKey = ""
+        /// Non-empty: mutual TLS, client certificates must chain to this CA.
+        var tlsClientCA = ""
+        /// Client certificate names (CN or DNS SAN, `*.domain` wildcards) allowed; empty: any.
+        var tlsAllowedNames: [String] = []
+        /// Sender networks allowed on every transport; empty: everyone.
+        var allow: [String] = []
+        /// Rejected messages kept per receive thread for `GET /errors/recent`.
+        var errorRing = 1000
     }
 
     struct API: Equatable, Sendable {
         var address = "127.0.0.1:8000"
         var token = ""
         var maxBodyBytes = 10 << 20
+        /// HTTPS for the API when both are set.
+        var tlsCert = ""
+        var tlsKey = ""
+        /// `POST /upload` accepts it as `?token=` (systemd-journal-upload sends no bearer token).
+        var uploadToken = ""
+        /// How others reach this API (links in notifications). Empty: `http://` and the address.
+        var publicURL = ""
     }
 
     struct Log: Equatable, Sendable {
@@ -39,14 +58,23 @@ struct VigilConfiguration: Equatable, Sendable {
     }
 
     struct Detection: Equatable, Sendable {
-        var window: Int64 = 300
+        /// Trailing windows judged on every tick, each with baselines of its own (seconds).
+        var windows: [Int64] = [60, 300]
         var tick: Int64 = 10
         var cooldown: Int64 = 900
         var emaAlpha = 0.2
         var minimumWindows = 1
-        var minimumMessages = 10
+        var minErrors = 8
+        var minVolume = 200
+        var minBaselineWindows = 3
+        var minServiceMessages = 5
+        /// Alerts within this many seconds of an incident's latest alert join it.
+        var correlationWindow: Int64 = 120
+        /// Ticks in a row without the rule matching (on any window) that resolve an alert.
+        var resolveAfter = 3
         var errorSpikeFactor = 5.0
         var errorSpikeFloor = 0.05
+        var errorSpikeSignificance = 1e-6
         var highSeverityErrorRate = 0.20
         var volumeSpikeFactor = 3.0
         var serviceChangeDelta = 3.0
@@ -91,6 +119,31 @@ struct VigilConfiguration: Equatable, Sendable {
         var retention: Int64 = 7 * 86_400
     }
 
+    /// Where alerts are pushed (see the Notify module): targets, per-kind filters, retries.
+    struct Notify: Equatable, Sendable {
+        var alertmanager: [String] = []
+        var webhooks: [String] = []
+        var slack: [String] = []
+        var webhookSecret = ""
+        /// Empty: the host name.
+        var instance = ""
+        /// Per kind: the lowest severity sent, and the categories sent (empty: all).
+        var alertmanagerMinSeverity = "low"
+        var alertmanagerCategories: [String] = []
+        var webhookMinSeverity = "low"
+        var webhookCategories: [String] = []
+        var slackMinSeverity = "low"
+        var slackCategories: [String] = []
+        var alertmanagerResolveAfter: Int64 = 1800
+        var alertmanagerResend: Int64 = 60
+        var maxAge: Int64 = 86_400
+        var timeout = 10.0
+        var concurrency = 4
+        var backoffInitial = 1.0
+        var backoffMax = 300.0
+        var retention: Int64 = 7 * 86_400
+    }
+
     struct Shutdown: Equatable, Sendable {
         /// Seconds the whole shutdown (drain, final tick, flush) may take before the rest is abandoned.
         var timeout = 8.0
@@ -104,6 +157,7 @@ struct VigilConfiguration: Equatable, Sendable {
     var analysis = Analysis()
     var cluster = Cluster()
     var history = History()
+    var notify = Notify()
     var shutdown = Shutdown()
 
     /// Where each key's value came from (`conf/vigil.toml line 12`, `VIGIL_API_TOKEN`, `--http`),
@@ -112,8 +166,8 @@ struct VigilConfiguration: Equatable, Sendable {
 
     static func == (a: Self, b: Self) -> Bool {
         a.syslog == b.syslog && a.api == b.api && a.database == b.database && a.log == b.log
-            && a.detection == b.detection && a.analysis == b.analysis && a.cluster == b.cluster && a.history == b.history
-            && a.shutdown == b.shutdown
+            && a.detection == b.detection && a.analysis == b.analysis && a.cluster == b.cluster
+            && a.history == b.history && a.notify == b.notify && a.shutdown == b.shutdown
     }
 }
 

@@ -8,7 +8,9 @@ import History
 import Ingest
 import Logging
 import Metrics
+import Notify
 import Prometheus
+import SecureIngest
 import ServiceLifecycle
 import Store
 import Syslog
@@ -19,7 +21,8 @@ import Syslog
 /// Configured from `conf/vigil.toml`-style files, the environment and these flags (in rising
 /// precedence, see ``VigilConfiguration``). Runs as a `ServiceGroup`; SIGTERM or SIGINT shuts
 /// down in reverse order of start: HTTP stops accepting, the receiver stops and the shards
-/// drain, detection judges a last time and the alert writer flushes, then the store closes.
+/// drain, detection judges a last time and the alert writer flushes, analysis finishes, the
+/// notification sends in flight finish (the rest stay pending in the outbox), then the store closes.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -70,6 +73,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Append every received message to FILE as a JSON line (syslog.tap).")
     var tap: String?
 
+    @OptionGroup var secure: SecureIntakeOptions
+
     func validate() throws {
         do {
             _ = try resolved()
@@ -99,6 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
         try flag("--idle-timeout", "syslog.idle_timeout", idleTimeout.map { .integer(Int64($0)) })
         try flag("--timezone", "syslog.timezone", timezone.map { .string($0) })
         try flag("--tap", "syslog.tap", tap.map { .string($0) })
+        try secure.apply(to: &configuration)
         try configuration.validate()
         return configuration
     }
@@ -114,6 +120,11 @@ struct ServeCommand: AsyncParsableCommand {
             .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
             .milliseconds(500), .seconds(1), .seconds(5),
         ]
+        // Notifications wait out retries and backoff: seconds to an hour.
+        factory.durationHistogramBuckets[NotificationMetrics.latencyLabel] = [
+            .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5), .seconds(15), .seconds(60), .seconds(300),
+            .seconds(1800), .seconds(3600),
+        ]
         MetricsSystem.bootstrap(factory)
 
         let cores = Receiver.coreCount
@@ -127,7 +138,7 @@ struct ServeCommand: AsyncParsableCommand {
         let tapWriter = try config.syslog.tap.isEmpty ? nil : TapWriter(path: config.syslog.tap, parser: parser)
         var shardConfiguration = ShardSet.Configuration(
             shardCount: config.syslog.shards == 0 ? cores : config.syslog.shards,
-            tickSeconds: Int(detectionConfiguration.tickSeconds), windowSeconds: Int(detectionConfiguration.windowSeconds))
+            tickSeconds: Int(detectionConfiguration.tickSeconds), windowSeconds: Int(detectionConfiguration.longestWindow))
         shardConfiguration.templates =
             config.detection.mineTemplates == "off" ? nil : TemplateTracker.Configuration(detection: detectionConfiguration)
         shardConfiguration.mineUpToSeverity = config.detection.mineTemplates == "errors" ? 4 : 7
@@ -141,25 +152,36 @@ struct ServeCommand: AsyncParsableCommand {
                     tcpThreads: config.syslog.tcpThreads == 0 ? cores : config.syslog.tcpThreads,
                     maxMessageSize: config.syslog.maxMessageSize, receiveBufferBytes: config.syslog.receiveBuffer,
                     maxTCPConnections: config.syslog.maxConnections, tcpIdleTimeoutSeconds: config.syslog.idleTimeout,
-                    parser: parser),
+                    parser: parser, allow: try SourceAllowlist(parsing: config.syslog.allow), errorRingCapacity: config.syslog.errorRing),
                 shards: shardSet, logger: logger)
         } catch {
             logger.critical("cannot start the receiver", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+        let tls: TLSSyslogServer?
+        do {
+            tls = try await config.startTLSIntake(receiver: receiver, threads: config.syslog.tcpThreads == 0 ? cores : config.syslog.tcpThreads, logger: logger)
+        } catch {
+            logger.critical("cannot start syslog over TLS", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
         // The database is opened before anything is received: a wrong URL or an unreachable
         // server is a clear start-up error. Outages later are queued by the AlertWriter.
         let store: any VigilStore
         let baselines: [Baseline]
+        let unresolved: [AlertKey]
         let url: DatabaseURL
         let templates: [PersistentTemplate]
         do {
             url = try DatabaseURL(parsing: config.database)
             store = try await url.openStore()
-            baselines = try await store.loadBaselines(windowSeconds: detectionConfiguration.windowSeconds)
+            baselines = try await store.loadBaselines(windows: detectionConfiguration.windows)
+            unresolved = try await store.unresolvedAlertKeys()
             templates = try await store.loadTemplates()
             shardSet.restore(templates)
-            logger.info("database open", metadata: ["database": "\(url)", "baselines": "\(baselines.count)"])
+            logger.info("database open", metadata: [
+                "database": "\(url)", "baselines": "\(baselines.count)", "unresolved_alert_keys": "\(unresolved.count)",
+            ])
         } catch {
             logger.critical("cannot open the database", metadata: ["error": "\(error)"])
             throw ExitCode.failure
@@ -179,55 +201,72 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode.failure
             }
         }
+        // Alerts and analyses are stored with their outbox rows (one per target) in one transaction.
+        let notify = config.notifyConfiguration
         let analyzer = AnalyzerConfiguration(config.analysis)
-        let analysis = AnalysisQueue.make(configuration: analyzer, store: store, logger: logger)
+        let analysis = AnalysisQueue.make(
+            configuration: analyzer, store: store, logger: logger, announce: { notify.outboxEntries(for: $0, event: .analyzed) })
         logger.info("analysis", metadata: ["analyzer": "\(analyzer.usesClaude ? "claude" : "offline")", "model": "\(analyzer.model)"])
         let writer = AlertWriter(
-            store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds, analysis: analysis, logger: logger)
+            store: store, cooldownSeconds: detectionConfiguration.cooldownSeconds,
+            correlationSeconds: detectionConfiguration.correlationSeconds, analysis: analysis,
+            announce: { notify.outboxEntries(for: $0, event: $1) }, logger: logger)
+        let transport = HTTPTransport(
+            connectTimeout: min(notify.timeout, .seconds(10)), connectionsPerHost: notify.concurrency, logger: logger)
+        let delivery = DeliveryWorker(store: store, configuration: notify, transport: transport, logger: logger)
+        logger.info("notifications", metadata: [
+            "targets": "\(notify.targets.map { "\($0.kind.rawValue) \($0.redactedURL)" }.joined(separator: ", "))",
+        ])
         let history = HistoryRecorder(
             configuration: .init(
-                tickSeconds: detectionConfiguration.tickSeconds, windowSeconds: detectionConfiguration.windowSeconds,
+                tickSeconds: detectionConfiguration.tickSeconds, windowSeconds: detectionConfiguration.longestWindow,
                 retentionSeconds: config.history.retention),
             source: shardSet, store: store, logger: logger)
-        let detection = LiveDetection(shards: shardSet, writer: writer, configuration: detectionConfiguration, history: history)
-        let clusterDetection = cluster.map {
-            ClusterDetection(
-                node: $0, shards: shardSet, writer: writer, store: store, configuration: detectionConfiguration, history: history,
-                logger: logger)
-        }
-        let detectionService: any Service = if let clusterDetection {
-            ClusterDetectionService(detection: clusterDetection, writer: writer)
+        // One detection for both: the ticks come from this process's shards, or — a cluster
+        // member — from the cluster, where only the leader is handed ticks to judge (every live
+        // member's counts summed) and followers count and flush.
+        let ticks: any TickSource = if let cluster {
+            ClusterTicks(node: cluster, shards: shardSet, store: store, configuration: detectionConfiguration, logger: logger)
         } else {
-            DetectionService(detection: detection, writer: writer, baselines: baselines)
+            ShardTicks(shards: shardSet, configuration: detectionConfiguration)
         }
+        let detection = LiveDetection(source: ticks, writer: writer, configuration: detectionConfiguration, history: history)
+        // A single instance starts from the store's state; a cluster member only once it leads.
+        let start = cluster == nil ? DetectionStart(baselines: baselines, unresolved: unresolved) : nil
         let readiness = Readiness()
 
         let api = HTTPAPI.application(
             configuration: .init(
                 host: httpAddress.host, port: Int(httpAddress.port),
-                token: config.api.token, maxBodyBytes: config.api.maxBodyBytes),
+                token: config.api.token, maxBodyBytes: config.api.maxBodyBytes, uploadToken: config.api.uploadToken),
             dependencies: .init(
                 receiver: receiver, store: store, metrics: VigilMetrics(registry: registry, receiver: receiver),
-                detection: clusterDetection.map { $0 as any DetectionState } ?? detection, readiness: readiness,
-                windowSeconds: detectionConfiguration.windowSeconds, tickSeconds: detectionConfiguration.tickSeconds,
+                detection: detection, readiness: readiness,
+                windowSeconds: detectionConfiguration.longestWindow, tickSeconds: detectionConfiguration.tickSeconds,
                 history: history,
                 thresholds: .init(
                     errorSpikeFactor: detectionConfiguration.errorSpikeMultiplier, errorSpikeFloor: detectionConfiguration.errorSpikeFloor,
                     volumeSpikeFactor: detectionConfiguration.volumeSpikeMultiplier),
                 cluster: cluster.map(ClusterHealthReport.init)),
-            logger: logger,
+            logger: logger, server: try HTTPAPI.server(tls: config.apiTLSCredentials),
             onServerRunning: { port in
-                logger.info("serving HTTP", metadata: ["address": "\(httpAddress.host):\(port)", "auth": "\(config.api.token.isEmpty ? "none" : "bearer")"])
+                logger.info("serving HTTP", metadata: [
+                    "address": "\(httpAddress.host):\(port)", "auth": "\(config.api.token.isEmpty ? "none" : "bearer")",
+                    "scheme": "\(config.api.tlsCert.isEmpty ? "http" : "https")",
+                ])
             })
 
         let timeout = Duration.milliseconds(Int64(config.shutdown.timeout * 1000))
         // Started in this order, shut down in the reverse one.
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
+                // First, so it stops last: it delivers what the others stored until the end.
+                .init(service: NotificationService(worker: delivery, transport: transport, grace: timeout / 4)),
                 .init(service: AnalysisService(queue: analysis, grace: timeout / 4)),
                 .init(service: HistoryService(recorder: history)),
-                .init(service: detectionService),
+                .init(service: DetectionService(detection: detection, writer: writer, start: start)),
                 .init(service: ReceiverService(receiver: receiver, tap: tapWriter, logger: logger)),
+                .init(service: TLSIntakeService(server: tls, logger: logger)),
                 .init(service: api),
                 .init(service: ReadinessService(readiness: readiness, logger: logger)),
             ],
@@ -249,7 +288,8 @@ struct ServeCommand: AsyncParsableCommand {
         let written = await writer.snapshot.written
         logger.info("stopped", metadata: [
             "received_udp": "\(metrics.received[.udp] ?? 0)", "received_tcp": "\(metrics.received[.tcp] ?? 0)",
-            "received_http": "\(metrics.received[.http] ?? 0)", "alerts_written": "\(written)",
+            "received_http": "\(metrics.received[.http] ?? 0)", "received_tls": "\(metrics.received[.tls] ?? 0)",
+            "received_journald": "\(metrics.received[.journald] ?? 0)", "alerts_written": "\(written)",
         ])
         if failure != nil { throw ExitCode.failure }
     }

@@ -22,31 +22,21 @@ struct ReceiverService: Service {
 }
 
 /// Live detection as a service: ticks until graceful shutdown, judges a last time, then writes
-/// what is queued (alerts, baselines) to the store before the group lets the store close.
+/// what is queued (alerts, resolutions, baselines) to the store before the group lets the store
+/// close; a cluster member then leaves the cluster.
 struct DetectionService: Service {
     let detection: LiveDetection
     let writer: AlertWriter
-    let baselines: [Baseline]
+    /// The store's state at start (baselines, keys of alerts still unresolved); `nil` for a
+    /// cluster member, which starts detection when it leads.
+    let start: DetectionStart?
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await detection.run(baselines: baselines)
+            await detection.run(start: start)
         }
         await writer.flush()
-    }
-}
-
-/// Detection as a cluster member: ticks (flushing, and judging on the leader) until graceful
-/// shutdown, then leaves the cluster and writes what is queued.
-struct ClusterDetectionService: Service {
-    let detection: ClusterDetection
-    let writer: AlertWriter
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await detection.run()
-        }
-        await writer.flush()
+        await detection.close()
     }
 }
 

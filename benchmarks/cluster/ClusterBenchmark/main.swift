@@ -1,11 +1,12 @@
 // The cluster's per-tick cost, measured on a real PostgreSQL: N instances (in this process, each
 // a ClusterNode with its own connections) flush S services every tick; the leader waits for the
-// flushes, reads the per-service sums, and runs the Detector over them. Prints, per (N, S): the
+// flushes, reads the per-service sums, and runs the Detector over them (observe + evaluate, the
+// default windows [60, 300] s — what LiveDetection does with the ticks a leader is handed). Prints, per (N, S): the
 // median and p95 of each instance's flush, the leader's sum and its detection, the rows and bytes
 // one tick writes, and the leader's whole tick.
 //
 //   swift run -c release ClusterBenchmark --url postgres://vigil:vigil@127.0.0.1:5432/vigil_test \
-//       [--instances 1,2,4] [--services 1000,10000] [--ticks 15] [--logged]
+//       [--instances 1,2,4] [--services 1000,10000] [--ticks 15] [--tick 10] [--logged]
 //
 // Each (N, S) runs on a database of its own (created and dropped; the role needs CREATEDB).
 // Ticks are stepped back to back (not on the wall clock), so the figures are costs, not waits.
@@ -21,6 +22,8 @@ struct Options {
     var instances = [1, 2, 4]
     var services = [1_000, 10_000]
     var ticks = 15
+    /// Detection's tick (seconds): the default 10 s; boundaries are stepped back to back.
+    var tick: Int64 = 10
     /// `cluster_counts` as the migration makes it (UNLOGGED), or `--logged` (WAL-logged) to compare.
     var logged = false
 
@@ -37,6 +40,7 @@ struct Options {
             case "--instances": instances = value.split(separator: ",").compactMap { Int($0) }
             case "--services": services = value.split(separator: ",").compactMap { Int($0) }
             case "--ticks": ticks = Int(value) ?? ticks
+            case "--tick": tick = Int64(value) ?? tick
             default: FileHandle.standardError.write(Data("unknown option \(argument)\n".utf8)); exit(2)
             }
         }
@@ -120,21 +124,25 @@ for serviceCount in options.services {
         ).openStore()
         if options.logged { _ = try await administer("ALTER TABLE cluster_counts SET LOGGED", on: location) }
         let walBefore = try await walPosition(location)
-        let detection = DetectionConfiguration(windowSeconds: 60, tickSeconds: 1)
+        let detection = DetectionConfiguration(tickSeconds: options.tick)
         var nodes: [ClusterNode] = []
         for index in 0..<instanceCount {
             nodes.append(try await ClusterNode.join(
                 location: location,
-                configuration: ClusterConfiguration(instanceName: "bench-\(index)", tickSeconds: 1, windowSeconds: 60, flushGraceSeconds: 5),
+                configuration: ClusterConfiguration(
+                    instanceName: "bench-\(index)", tickSeconds: options.tick, windowSeconds: detection.longestWindow,
+                    flushGraceSeconds: 5),
                 store: store, templates: .init(detection: detection), restored: [], logger: logger))
         }
         let services = (0..<serviceCount).map { "service-\($0)" }
         var flushes: [Double] = [], sums: [Double] = [], detects: [Double] = [], leaderTicks: [Double] = []
         var rows: [Double] = [], bytes: [Double] = []
-        var judge = ClusterJudge(configuration: detection, baselines: [], observedSince: Int64(Date().timeIntervalSince1970) - 100)
-        let base = Int64(Date().timeIntervalSince1970) - Int64(options.ticks) - 5
+        let base = (Int64(Date().timeIntervalSince1970) / options.tick - Int64(options.ticks) - 5) * options.tick
+        // Every window is judged from the first boundary (no baselines yet: the rules' sums and
+        // the learning are the cost, not alerts).
+        var detector = Detector(configuration: detection, observingSince: base - detection.longestWindow)
         for step in 0..<(options.ticks + 2) {
-            let boundary = base + Int64(step)
+            let boundary = base + Int64(step) * options.tick
             let results = await withTaskGroup(of: (ClusterStep, StepTimings, Double).self) { group in
                 for (index, node) in nodes.enumerated() {
                     group.addTask {
@@ -152,7 +160,8 @@ for serviceCount in options.services {
                   case .leader(let input) = leaderStep
             else { continue }
             let detectStarted = ContinuousClock.now
-            _ = judge.judge(input, at: boundary)
+            for tick in input.ticks { detector.observe(tick: tick.tick, counts: tick.services) }
+            _ = detector.evaluate(at: boundary, templates: input.templates)
             let detectDuration = ContinuousClock.now - detectStarted
             let detectTook = Double(detectDuration.components.seconds) + Double(detectDuration.components.attoseconds) / 1e18
             guard step >= 2 else { continue }  // warm-up: connections, first announcements, election
@@ -161,7 +170,7 @@ for serviceCount in options.services {
             detects.append(detectTook)
             leaderTicks.append(wall - timings.wait + detectTook)
             let size = try await administer(
-                "SELECT count(*)::BIGINT, COALESCE(sum(pg_column_size(c.*)), 0)::BIGINT FROM cluster_counts c WHERE tick = \(boundary - 1)",
+                "SELECT count(*)::BIGINT, COALESCE(sum(pg_column_size(c.*)), 0)::BIGINT FROM cluster_counts c WHERE tick = \(boundary / options.tick - 1)",
                 on: location)
             let cells = size.first?.makeRandomAccess()
             rows.append(Double(try cells?[0].decode(Int64.self) ?? 0))
