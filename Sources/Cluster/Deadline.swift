@@ -7,13 +7,13 @@ import Synchronization
 ///
 /// Work that outlives its deadline is cancelled and left to finish in the background; its result
 /// is dropped. Every statement the cluster runs is idempotent, so a late success does no harm.
-enum Deadline {
-    struct Expired: Error, CustomStringConvertible {
-        var seconds: Double
-        var description: String { "no answer within \(seconds) s" }
+public enum Deadline {
+    public struct Expired: Error, CustomStringConvertible {
+        public var seconds: Double
+        public var description: String { "no answer within \(seconds) s" }
     }
 
-    static func run<T: Sendable>(seconds: Double, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+    public static func run<T: Sendable>(seconds: Double, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
         let answer = FirstAnswer<T>()
         return try await withCheckedThrowingContinuation { continuation in
             answer.wait(continuation)

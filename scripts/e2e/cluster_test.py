@@ -102,9 +102,11 @@ def assert_no_password(text: str):
 def stored_alerts(url: str, category: str | None = None) -> list[dict]:
     where = f"WHERE category = '{category}'" if category else ""
     rows = psql(url, f"SELECT anomaly_id, category, affected_services, current_volume, baseline_volume, "
-                     f"current_error_rate, detected_at FROM alerts {where} ORDER BY seq")
+                     f"current_error_rate, detected_at, COALESCE(incident_id, ''), COALESCE(resolved_at, -1) "
+                     f"FROM alerts {where} ORDER BY seq")
     return [{"id": r[0], "category": r[1], "services": json.loads(r[2]), "volume": float(r[3]),
-             "baseline_volume": float(r[4]), "error_rate": float(r[5]), "detected_at": int(r[6])} for r in rows]
+             "baseline_volume": float(r[4]), "error_rate": float(r[5]), "detected_at": int(r[6]),
+             "incident": r[7] or None, "resolved_at": None if r[8] == "-1" else int(r[8])} for r in rows]
 
 
 def alerts_for(url: str, category: str, service: str) -> list[dict]:
@@ -296,8 +298,10 @@ def test_spread_spikes_haproxy_failover_and_leaving(database, tmp_path):
         load.set("payments", 20, 0.01)
         volume = alerts_for(url, "volume_spike", "checkout")
         errors = alerts_for(url, "error_spike", "payments")
-        assert len(volume) == 1, volume
-        assert len(errors) == 1, errors
+        # Exactly one of each in the whole database: neither another instance, nor another tick,
+        # nor the overall scope (folded into the service's alert) raised a second one.
+        assert stored_alerts(url, "volume_spike") == volume and len(volume) == 1, stored_alerts(url)
+        assert stored_alerts(url, "error_spike") == errors and len(errors) == 1, stored_alerts(url)
         # The cluster's volume: the 10-s window of checkout at 120/s is up to 1200 messages, one
         # instance's share at most ~400. The baseline is the cluster's 30/s, ~300 per window (more
         # when the window learned last already held the rise's first seconds).
@@ -305,6 +309,15 @@ def test_spread_spikes_haproxy_failover_and_leaving(database, tmp_path):
         assert volume[0]["volume"] > 3 * volume[0]["baseline_volume"] and volume[0]["volume"] > 600, volume
         assert errors[0]["error_rate"] > 0.05, errors
         assert errors[0]["detected_at"] - spike_started < 30, errors
+        # The leader ran the whole alert lifecycle: each alert opened (or joined) an incident, and
+        # once the burst is over its error_spike resolves (resolve_after quiet ticks), written once.
+        incidents = {a["incident"] for a in volume + errors}
+        assert None not in incidents, volume + errors
+        stored_incidents = {r[0] for r in psql(url, "SELECT incident_id FROM incidents")}
+        assert incidents <= stored_incidents, (incidents, stored_incidents)
+        assert wait_until(lambda: alerts_for(url, "error_spike", "payments")[0]["resolved_at"] is not None, 40, 0.5), \
+            f"the error_spike did not resolve after the burst: {stored_alerts(url)}"
+        assert len(alerts_for(url, "error_spike", "payments")) == 1
 
         # /alerts and /services answer the same on every instance.
         answers = [json.loads(request(s.base + "/alerts/recent?limit=10")[1])["alerts"] for s in servers]

@@ -53,9 +53,12 @@ final class ClusterTicks: TickSource {
             if input.elected {
                 let observedSince = input.observedSince ?? boundary
                 do {
-                    start = DetectionStart(
-                        baselines: try await store.loadBaselines(windows: configuration.windows),
-                        unresolved: try await store.unresolvedAlertKeys(), observedSince: observedSince)
+                    start = try await Deadline.run(seconds: max(2, Double(configuration.tickSeconds))) {
+                        [store, configuration] in
+                        DetectionStart(
+                            baselines: try await store.loadBaselines(windows: configuration.windows),
+                            unresolved: try await store.unresolvedAlertKeys(), observedSince: observedSince)
+                    }
                 } catch {
                     logger.error("cluster: cannot load the detection state; this tick is not judged", metadata: ["error": "\(error)"])
                     await node.redeliverWindow()
@@ -89,15 +92,18 @@ final class ClusterTicks: TickSource {
     }
 
     /// The leader's baselines as stored, read once per shortest window — two ticks after it
-    /// ends, when the leader has written what it learned (the last ones read when the database
-    /// does not answer).
+    /// ends, when the leader has written what it learned. The read is bounded (the tick loop must
+    /// keep flushing while the database is away); when it fails the last ones read stay, until
+    /// the next window.
     func baselinesJudgedElsewhere(at boundary: Int64) async -> [Baseline] {
         let shortest = configuration.windows.first ?? configuration.longestWindow
         let window = (boundary - 2 * configuration.tickSeconds) / shortest
-        if let cached = storedBaselines.withLock({ $0 }), cached.window == window { return cached.baselines }
-        guard let baselines = try? await store.loadBaselines(windows: configuration.windows) else {
-            return storedBaselines.withLock { $0?.baselines ?? [] }
+        let cached = storedBaselines.withLock { $0 }
+        if let cached, cached.window == window { return cached.baselines }
+        let read = try? await Deadline.run(seconds: min(5, max(1, Double(configuration.tickSeconds) / 2))) {
+            [store, configuration] in try await store.loadBaselines(windows: configuration.windows)
         }
+        let baselines = read ?? cached?.baselines ?? []
         storedBaselines.withLock { $0 = (window, baselines) }
         return baselines
     }
