@@ -95,7 +95,7 @@ extension VigilConfiguration {
             throw failure("cluster.member_timeout", "must be at least two ticks (\(2 * detection.tick) s with detection.tick = \(detection.tick) s)")
         }
         if sources["cluster.retention"] != nil, cluster.retention < detectionConfiguration.longestWindow + 2 * detection.tick {
-            throw failure("cluster.retention", "must cover a window and two ticks (at least \(detectionConfiguration.longestWindow + 2 * detection.tick) s)")
+            throw failure("cluster.retention", "must cover the longest detection window and two ticks (at least \(detectionConfiguration.longestWindow + 2 * detection.tick) s)")
         }
         guard ["all", "errors", "off"].contains(detection.mineTemplates) else {
             throw failure("detection.mine_templates", "must be all, errors or off (got '\(detection.mineTemplates)')")
