@@ -195,6 +195,8 @@ class Load(threading.Thread):
         self.rates: dict[str, tuple[float, float]] = {}
         self.carry: dict[str, float] = {}
         self.sent: dict[str, int] = {}
+        # Messages sent per (service, minute start): what the per-minute history must add up to.
+        self.sent_by_minute: dict[tuple[str, int], int] = {}
         self.failures = 0
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -215,10 +217,12 @@ class Load(threading.Thread):
             with self.lock:
                 targets = list(self.targets)
                 batches: list[list[dict]] = [[] for _ in targets]
+                minute = int(time.time()) // 60 * 60
                 for service, (rate, error_fraction) in self.rates.items():
                     due = rate / 10 + self.carry.get(service, 0.0)
                     n = int(due)
                     self.carry[service] = due - n
+                    self.sent_by_minute[(service, minute)] = self.sent_by_minute.get((service, minute), 0) + n
                     for i in range(n):
                         k = self.sent.get(service, 0)
                         # Errors spread evenly at the current fraction: the k-th message is an error
@@ -281,6 +285,7 @@ def test_spread_spikes_haproxy_failover_and_leaving(database, tmp_path):
         load.set("payments", 20, 0.01)
         load.set("orders", 20, 0.01)
         load.start()
+        load_started = time.time()
         assert wait_until(lambda: the_leader(servers) is not None, 20)
         time.sleep(WARM_UP)
         assert stored_alerts(url) == [], "alerts during the steady warm-up"
@@ -328,6 +333,20 @@ def test_spread_spikes_haproxy_failover_and_leaving(database, tmp_path):
         names = [sorted((x["service"], x["baseline"]["volume"] if x["baseline"] else None) for x in s["services"]) for s in services]
         assert all(n == names[0] for n in names), names
         assert "checkout" in [n for n, _ in names[0]]
+
+        # The per-minute history is the cluster's: every member adds its own counts, so the first
+        # whole minute of checkout holds what was sent to all three, and every instance says so.
+        minute = (int(load_started) // 60 + 1) * 60
+        history: list[float] = []
+
+        def history_complete():
+            history[:] = []
+            for s in servers:
+                points = json.loads(request(s.base + f"/services/checkout/history?since={minute}&until={minute + 60}&step=60")[1])["points"]
+                history.extend(p["volume"] for p in points if not p["partial"])
+            sent = load.sent_by_minute.get(("checkout", minute), 0)
+            return len(history) == 3 and len(set(history)) == 1 and abs(history[0] - sent) <= 0.03 * sent + 10
+        assert wait_until(history_complete, 90, 1), (history, load.sent_by_minute.get(("checkout", minute)))
 
         # --- The shipped HAProxy configuration, checked and run in front of the three.
         env = {**ENV, "SYSLOG_BIND": f"127.0.0.1:{free_port(socket.AF_INET, socket.SOCK_STREAM)}",
