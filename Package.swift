@@ -35,8 +35,10 @@ let package = Package(
         // Streaming template mining: message text → template with <*> for variable tokens. No
         // dependencies (not even Foundation): it runs in the receive path's shards.
         .target(name: "Patterns"),
+        // JSON written straight into bytes, without Foundation: `vigil parse` lines and alert objects.
+        .target(name: "JSONOutput"),
         // Per-service window counters, templates, baselines, rules (the receiver feeds the counters).
-        .target(name: "Detect", dependencies: ["Syslog", "Patterns"]),
+        .target(name: "Detect", dependencies: ["Syslog", "Patterns", "JSONOutput"]),
         // Baselines, cooldowns and alerts behind one protocol: SQLite (the embedded default) and PostgreSQL.
         .target(
             name: "Store",
@@ -150,6 +152,7 @@ let package = Package(
             dependencies: [
                 "Syslog",
                 "Patterns",
+                "JSONOutput",
                 "Detect",
                 "Store",
                 "Ingest",
@@ -209,6 +212,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PatternsTests", dependencies: ["Patterns"]),
+        .testTarget(name: "JSONOutputTests", dependencies: ["JSONOutput"]),
         .testTarget(name: "DetectTests", dependencies: ["Detect", "Syslog"]),
         .testTarget(
             name: "StoreTests",

@@ -1,23 +1,25 @@
 #!/usr/bin/env python3
-"""Outside-in check of `vigil parse` against ../shared/conformance/syslog-peer-cases.jsonl.
+"""Outside-in check of `vigil parse` against the conformance cases in Tests/Fixtures/conformance/.
 
 Runs the real binary once per case, the way a user would: datagrams wrapped in RFC 6587 octet
 counting (so an LF inside a datagram stays inside it), `octet` streams with `--framing octet`,
 `lf` streams with `--framing line`. A case agrees when every expected field matches; for a case
 marked invalid, a `{"error":…}` line also agrees (a strict parser rejects it).
 
-Usage: check_conformance.py VIGIL_BINARY [CASES_JSONL]   — prints a summary, exits 1 below --min.
+Usage: check_conformance.py VIGIL_BINARY [CASES_JSONL...]   — prints a summary per file, exits 1
+below --min. Without files: every *.jsonl in Tests/Fixtures/conformance/.
 """
 import argparse
 import base64
 import datetime as dt
+import glob
 import json
 import os
 import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_CASES = os.path.join(HERE, "..", "..", "shared", "conformance", "syslog-peer-cases.jsonl")
+FIXTURES = os.path.join(HERE, "..", "Tests", "Fixtures", "conformance")
 
 
 def instant(text):
@@ -72,51 +74,60 @@ def run(binary, framing, data):
     return [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
 
 
+def check_case(binary, case):
+    """(agrees, why) for one case."""
+    raw = base64.b64decode(case["raw_b64"]) if "raw_b64" in case else case["raw"].encode("utf-8")
+    framing = case["framing"]
+    if framing == "udp":
+        outs = run(binary, "octet", str(len(raw)).encode() + b" " + raw) if raw else [{"error": "empty"}]
+    else:
+        outs = run(binary, "octet" if framing == "octet" else "line", raw)
+    extra = case.get("expect_extra") or {}
+    if "frames" in extra:
+        frames = extra["frames"]
+        if len(outs) < len(frames):
+            return False, f"{len(outs)} outputs for {len(frames)} frames"
+        for frame, out in zip(frames, outs):
+            frame = dict(frame)
+            valid = frame.pop("valid", case["valid"])
+            ok, why = agrees(frame, {k: v for k, v in extra.items() if k != "frames"} if len(frames) == 1 else {}, valid, out)
+            if not ok:
+                return ok, why
+        return True, ""
+    if not outs:
+        return (not case["valid"] and not case["expect"]), "no output"
+    return agrees(case["expect"], extra, case["valid"], outs[0])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
-    ap.add_argument("cases", nargs="?", default=DEFAULT_CASES)
-    ap.add_argument("--min", type=float, default=0.98, help="fail below this share of agreeing cases")
+    ap.add_argument("cases", nargs="*", help="case files (JSON lines); default: every *.jsonl in " + FIXTURES)
+    ap.add_argument("--min", type=float, default=0.98, help="fail when a file's share of agreeing cases is below this")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
 
-    passed = failed = 0
-    with open(args.cases, encoding="utf-8") as f:
-        cases = [json.loads(line) for line in f if line.strip()]
-    for case in cases:
-        raw = base64.b64decode(case["raw_b64"]) if "raw_b64" in case else case["raw"].encode("utf-8")
-        framing = case["framing"]
-        if framing == "udp":
-            outs = run(args.binary, "octet", str(len(raw)).encode() + b" " + raw) if raw else [{"error": "empty"}]
-        else:
-            outs = run(args.binary, "octet" if framing == "octet" else "line", raw)
-        extra = case.get("expect_extra") or {}
-        ok, why = True, ""
-        if "frames" in extra:
-            frames = extra["frames"]
-            if len(outs) < len(frames):
-                ok, why = False, f"{len(outs)} outputs for {len(frames)} frames"
-            for frame, out in zip(frames, outs):
-                frame = dict(frame)
-                valid = frame.pop("valid", case["valid"])
-                if ok:
-                    ok, why = agrees(frame, {k: v for k, v in extra.items() if k != "frames"} if len(frames) == 1 else {}, valid, out)
-        else:
-            if not outs:
-                ok, why = (not case["valid"] and not case["expect"]), "no output"
+    files = args.cases or sorted(glob.glob(os.path.join(FIXTURES, "*.jsonl")))
+    if not files:
+        sys.exit(f"no case files in {FIXTURES}")
+    failing = False
+    for path in files:
+        passed = failed = 0
+        with open(path, encoding="utf-8") as f:
+            cases = [json.loads(line) for line in f if line.strip()]
+        for case in cases:
+            ok, why = check_case(args.binary, case)
+            if ok:
+                passed += 1
             else:
-                ok, why = agrees(case["expect"], extra, case["valid"], outs[0])
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-        if args.verbose or not ok:
-            print(("PASS " if ok else "FAIL ") + case["id"] + ("" if ok else f": {why}"))
-    total = passed + failed
-    share = passed / total if total else 0
-    print(f"{passed} passed, {failed} failed")
-    print(f"conformance: {share:.1%} of {total} cases agree")
-    sys.exit(0 if share >= args.min else 1)
+                failed += 1
+            if args.verbose or not ok:
+                print(("PASS " if ok else "FAIL ") + case["id"] + ("" if ok else f": {why}"))
+        total = passed + failed
+        share = passed / total if total else 0
+        print(f"conformance: {os.path.basename(path)}: {passed} of {total} cases agree ({share:.1%})")
+        failing = failing or share < args.min
+    sys.exit(1 if failing else 0)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh machine: installs and starts what the tests need, builds, runs the
-# unit and integration tests (Swift Testing), then checks the built `vigil parse` from outside
-# against the shared conformance cases.
+# Runs every test on a fresh machine: installs and starts what the tests need, builds, checks the
+# built `vigil parse` from outside against the conformance cases (Tests/Fixtures/conformance),
+# fuzzes the parsers for a minute, runs the end-to-end tests, then the unit and integration tests
+# (Swift Testing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -65,8 +66,11 @@ export VIGIL_TEST_POSTGRES_ROOTCERT=/etc/ssl/certs/ssl-cert-snakeoil.pem
 
 swift build --build-tests
 
-echo "== conformance: the built vigil parse against ../shared/conformance, from outside"
+echo "== conformance: the built vigil parse against Tests/Fixtures/conformance, from outside"
 TZ=UTC python3 scripts/check_conformance.py .build/debug/vigil
+
+echo "== fuzzing: frame decoder, both parsers and the JSON writer under libFuzzer for 60 s"
+bash benchmarks/fuzz/run.sh 60
 
 echo "== end to end: vigil serve with logger, rsyslog omfwd and loggen"
 bash scripts/e2e/run.sh

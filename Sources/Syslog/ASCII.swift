@@ -18,6 +18,8 @@ enum ASCII {
     static let equals: UInt8 = 0x3D
     static let openBracket: UInt8 = 0x5B
     static let closeBracket: UInt8 = 0x5D
+    static let openParenthesis: UInt8 = 0x28
+    static let closeParenthesis: UInt8 = 0x29
     static let zero: UInt8 = 0x30
 
     @inline(__always)

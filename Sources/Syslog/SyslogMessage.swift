@@ -32,6 +32,11 @@ public struct SyslogMessage {
     public var structuredDataRange: ByteRange
     /// MSG (RFC 5424, after the BOM if any) or CONTENT (RFC 3164, after `TAG[PID]:`).
     public var messageRange: ByteRange
+    /// RFC 3164 only: the parenthesised part macOS writes between `TAG[PID]` and the colon
+    /// (`com.apple.xpc.launchd[1] (com.apple.quicklook.ThumbnailsAgent[845]): …`, without the parentheses) —
+    /// the launchd job or sending subsystem. It is header, not MSG: left in MSG it would make every
+    /// job's messages a template of their own.
+    public var subsystemRange: ByteRange
 
     init(bytes: UnsafeRawBufferPointer, format: Format, priority: Priority, priorityIsDefault: Bool) {
         self.bytes = bytes
@@ -46,6 +51,7 @@ public struct SyslogMessage {
         self.msgIDRange = .absent
         self.structuredDataRange = .absent
         self.messageRange = .absent
+        self.subsystemRange = .absent
     }
 
     /// The bytes of a field, or `nil` when the field is absent or NILVALUE.
@@ -68,6 +74,8 @@ public struct SyslogMessage {
     /// MSG decoded as UTF-8 (invalid sequences become U+FFFD). Use ``view(_:)`` on
     /// ``messageRange`` for the exact bytes.
     public var message: String? { string(messageRange) }
+    /// The macOS subsystem of an RFC 3164 header (``subsystemRange``).
+    public var subsystem: String? { string(subsystemRange) }
     public var service: String? { string(serviceRange) }
 
     /// The structured data, walked lazily; `nil` when NILVALUE.

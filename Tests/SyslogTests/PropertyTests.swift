@@ -33,11 +33,11 @@ import Testing
         bytes.withUnsafeBytes { raw in
             do throws(SyslogParseError) {
                 let m = try parser.parse(raw)
-                for range in [m.hostnameRange, m.appNameRange, m.procIDRange, m.msgIDRange, m.structuredDataRange, m.messageRange]
+                for range in [m.hostnameRange, m.appNameRange, m.procIDRange, m.msgIDRange, m.structuredDataRange, m.messageRange, m.subsystemRange]
                 where range.isPresent {
                     #expect(range.start >= 0 && range.start <= range.end && range.end <= raw.count, "\(bytes)")
                 }
-                _ = (m.hostname, m.appName, m.procID, m.msgID, m.message, m.service)
+                _ = (m.hostname, m.appName, m.procID, m.msgID, m.message, m.service, m.subsystem)
                 for element in m.structuredData.map(Array.init) ?? [] {
                     for parameter in element.parameters { _ = (parameter.name.count, parameter.value) }
                 }
@@ -267,7 +267,8 @@ struct RFC5424Message: Sendable {
     }
 }
 
-/// `<PRI>Mmm dd hh:mm:ss HOSTNAME TAG[PID]: MSG`, as RFC 3164 §4.1 writes it.
+/// `<PRI>Mmm dd hh:mm:ss HOSTNAME TAG[PID]: MSG`, as RFC 3164 §4.1 writes it — and as macOS does:
+/// a TAG with spaces before `[PID]`, and `TAG[PID] (SUBSYSTEM): MSG`.
 struct RFC3164Message: Sendable {
     var priority: Int
     var month: Int
@@ -276,28 +277,45 @@ struct RFC3164Message: Sendable {
     var hostname: String
     var tag: String
     var pid: Int?
+    var subsystem: String?
     var message: String?
 
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     static func random(using rng: inout some RandomNumberGenerator) -> RFC3164Message {
         let month = Int.random(in: 1...12, using: &rng)
-        let message = trimmingTrailingWhitespace(randomText(messageCharacters, length: 0...40, using: &rng))
+        // MSG neither starts nor ends with whitespace: around it, whitespace separates or trails.
+        let message = String(trimmingTrailingWhitespace(randomText(messageCharacters, length: 0...40, using: &rng))
+            .drop(while: { $0 == " " || $0 == "\t" }))
+        let pid = Bool.random(using: &rng) ? Int.random(in: 1...99_999, using: &rng) : nil
+        let tagCharacters = Array("abcXYZ0189_./-")
+        var tag = randomText(tagCharacters, length: 1...32, using: &rng)
+        if pid != nil, Bool.random(using: &rng) {
+            // macOS: words separated by single spaces, at most 48 bytes before "[PID]".
+            // The first word is not a number (a number there is MSG: a year, a count).
+            let words = (0..<Int.random(in: 2...4, using: &rng)).map { _ in randomText(tagCharacters, length: 1...10, using: &rng) }
+            tag = randomText(Array("abcXYZ"), length: 1...1, using: &rng) + words.joined(separator: " ")
+        }
+        let subsystem = pid != nil && Bool.random(using: &rng)
+            ? "s" + randomText(Array("abcXYZ0189._-[] ()"), length: 0...60, using: &rng).balancingParentheses()
+            : nil
         return RFC3164Message(
             priority: Int.random(in: 0...191, using: &rng),
             month: month,
             day: Int.random(in: 1...daysIn(month: month, year: 2024), using: &rng),
             time: (Int.random(in: 0...23, using: &rng), Int.random(in: 0...59, using: &rng), Int.random(in: 0...59, using: &rng)),
             hostname: randomText(Array("abcXYZ0189.-"), length: 1...30, using: &rng),
-            tag: randomText(Array("abcXYZ0189_./-"), length: 1...32, using: &rng),
-            pid: Bool.random(using: &rng) ? Int.random(in: 1...99_999, using: &rng) : nil,
+            tag: tag,
+            pid: pid,
+            subsystem: subsystem,
             message: message.isEmpty ? nil : message)
     }
 
     var rendered: [UInt8] {
         let day = day < 10 ? " \(day)" : "\(day)"
         let header = "<\(priority)>\(Self.months[month - 1]) \(day) \(pad(time.hour, 2)):\(pad(time.minute, 2)):\(pad(time.second, 2)) \(hostname) \(tag)"
-        return Array((header + (pid.map { "[\($0)]" } ?? "") + ":" + (message.map { " " + $0 } ?? "")).utf8)
+        return Array((header + (pid.map { "[\($0)]" } ?? "") + (subsystem.map { " (\($0))" } ?? "") + ":"
+            + (message.map { " " + $0 } ?? "")).utf8)
     }
 
     /// The year is inferred from the reference time (2024-05-20): this year unless that is more
@@ -314,10 +332,29 @@ struct RFC3164Message: Sendable {
         ParsedFields(
             format: .rfc3164, priority: priority,
             utc: SyslogTimestamp(nanosecondsSinceEpoch: nanosecondsSinceEpoch, utcOffsetSeconds: 0, hasExplicitOffset: false).rfc3339UTC,
-            utcOffset: 0, hostname: hostname, appName: tag, procID: pid.map(String.init), message: message, service: tag)
+            utcOffset: 0, hostname: hostname, appName: tag, procID: pid.map(String.init), message: message, service: tag,
+            subsystem: subsystem)
     }
 }
 
 private func pow10(_ exponent: Int) -> Int64 {
     (0..<exponent).reduce(1) { value, _ in value * 10 }
+}
+
+private extension String {
+    /// The text with every `(` closed and no `)` before its `(`: unmatched ones are dropped or closed.
+    func balancingParentheses() -> String {
+        var depth = 0
+        var out = ""
+        for character in self {
+            if character == ")" {
+                guard depth > 0 else { continue }
+                depth -= 1
+            } else if character == "(" {
+                depth += 1
+            }
+            out.append(character)
+        }
+        return out + String(repeating: ")", count: depth)
+    }
 }

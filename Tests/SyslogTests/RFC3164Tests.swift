@@ -108,6 +108,8 @@ import Testing
         ("2024-05-19T10:00:00", "2024-05-19T10:00:00.000000Z", 0),
         ("2024-05-19t10:00:00z", "2024-05-19T10:00:00.000000Z", 0),
         ("2024-05-19T10:00:00.123456789Z", "2024-05-19T10:00:00.123456789Z", 0),
+        ("2024-05-19 10:00:00-04", "2024-05-19T14:00:00.000000Z", -14_400),  // macOS install.log
+        ("2024-05-19 10:00:00.5", "2024-05-19T10:00:00.500000Z", 0),
     ])
     func isoTimestampIsAcceptedInTheTimestampSlot(_ iso: String, utc: String, offset: Int32) throws {
         #expect(try parse("<13>\(iso) host app[1]: iso") == ParsedFields(
@@ -178,12 +180,96 @@ import Testing
             format: .rfc3164, priority: 13, utc: "2024-05-19T10:00:00.000000Z", utcOffset: 0,
             hostname: "host", service: "host")),
         Line("PRI only", "<13>", ParsedFields(format: .rfc3164, priority: 13)),
-        Line("leading spaces in MSG after one separator", "<13>May 19 10:00:00 host app:  indented", ParsedFields(
+        Line("spaces after the TAG separate, however many", "<13>May 19 10:00:00 host app:  \t indented", ParsedFields(
             format: .rfc3164, priority: 13, utc: "2024-05-19T10:00:00.000000Z", utcOffset: 0,
-            hostname: "host", appName: "app", message: " indented", service: "app")),
+            hostname: "host", appName: "app", message: "indented", service: "app")),
     ])
     func headerPartsAreRecognised(_ line: Line) throws {
         #expect(try parse(line.text) == line.expected)
+    }
+
+    // MARK: Real hosts: program names with spaces (macOS)
+
+    /// Every case here follows this header.
+    static let header = "<13>May 19 10:00:00 mac "
+
+    @Test(arguments: [
+        ("Microsoft Word[1234]: Saved", macFields(appName: "Microsoft Word", procID: "1234", message: "Saved")),
+        ("BezelServices 255.10[94]: ASSERTION FAILED: dvcAddrRef != ((void *)0) -[DriverServices getDeviceAddress:] line: 395",
+         macFields(appName: "BezelServices 255.10", procID: "94", message: "ASSERTION FAILED: dvcAddrRef != ((void *)0) -[DriverServices getDeviceAddress:] line: 395")),
+        ("Google Chrome Helper (Renderer)[812]: x", macFields(appName: "Google Chrome Helper (Renderer)", procID: "812", message: "x")),
+        ("Jamf App Installers[8033]: 1Password 8 8.12.34: Change", macFields(appName: "Jamf App Installers", procID: "8033", message: "1Password 8 8.12.34: Change")),
+        ("Téléchargements Photos[7]: é", macFields(appName: "Téléchargements Photos", procID: "7", message: "é")),
+        ("Microsoft Word[1234]:", macFields(appName: "Microsoft Word", procID: "1234", message: nil)),
+        ("1Password 7[321]: unlocked", macFields(appName: "1Password 7", procID: "321", message: "unlocked")),
+        // Linux: login's ident, after two spaces (Loghub Linux_2k.log).
+        (" -- root[2421]: ROOT LOGIN ON tty2", macFields(appName: "-- root", procID: "2421", message: "ROOT LOGIN ON tty2")),
+        // 48 bytes of name: the longest taken.
+        ("\(repeated("a", 23)) \(repeated("b", 24))[1]: long", macFields(appName: "\(repeated("a", 23)) \(repeated("b", 24))", procID: "1", message: "long")),
+    ])
+    func programNameWithSpacesBeforeDigitsPIDIsTheTAG(_ rest: String, _ expected: ParsedFields) throws {
+        #expect(try parse(Self.header + rest) == expected)
+    }
+
+    @Test(arguments: [
+        "\(repeated("a", 24)) \(repeated("b", 24))[1]: 49 bytes of name",
+        "Microsoft Word[12a]: PID not digits",
+        "Microsoft Word[1234] no colon after the PID",
+        "Microsoft Word [1234]: space before the bracket",
+        "Microsoft  Word[1234]: two spaces",
+        "a b:c[12]: colon inside the name",
+        "a b]c[12]: bracket inside the name",
+        "Microsoft Word[]: empty PID",
+        "2024 Microsoft Word[1]: a number first",
+    ])
+    func wordsNotEndingInDigitsPIDAndColonStayInMSG(_ rest: String) throws {
+        let parsed = try parse(Self.header + rest)
+        #expect(parsed.appName == nil && parsed.procID == nil, "\(parsed)")
+        #expect(parsed.hostname == "mac")
+        #expect(parsed.message == rest.drop(while: { $0 == " " }).description)
+    }
+
+    @Test func withoutHostnameTheFirstWordIsTheHostname() throws {
+        // Only after a HOSTNAME can a name have spaces; here "Microsoft" is the HOSTNAME, as before.
+        #expect(try parse("<13>May 19 10:00:00 Microsoft Word[1234]: x") == ParsedFields(
+            format: .rfc3164, priority: 13, utc: "2024-05-19T10:00:00.000000Z", utcOffset: 0,
+            hostname: "Microsoft", appName: "Word", procID: "1234", message: "x", service: "Word"))
+    }
+
+    // MARK: Real hosts: macOS `TAG[PID] (SUBSYSTEM): MSG`
+
+    @Test(arguments: [
+        ("com.apple.xpc.launchd[1] (com.apple.preference.displays.MirrorDisplays): Service only ran for 0 seconds.",
+         macFields(appName: "com.apple.xpc.launchd", procID: "1", subsystem: "com.apple.preference.displays.MirrorDisplays", message: "Service only ran for 0 seconds.")),
+        ("com.apple.xpc.launchd[1] (com.apple.mdworker.bundles.0B000000-0000-0000-0000-000000000000[12345]): Service exited due to SIGKILL | sent by mds[123]",
+         macFields(appName: "com.apple.xpc.launchd", procID: "1", subsystem: "com.apple.mdworker.bundles.0B000000-0000-0000-0000-000000000000[12345]",
+             message: "Service exited due to SIGKILL | sent by mds[123]")),
+        ("sandboxd[129] ([10018]): QQ(10018) deny mach-lookup", macFields(appName: "sandboxd", procID: "129", subsystem: "[10018]", message: "QQ(10018) deny mach-lookup")),
+        ("com.apple.xpc.launchd[1] (com.apple.xpc.launchd.oneshot.0x10000001.Google Chrome[540]): exited",
+         macFields(appName: "com.apple.xpc.launchd", procID: "1", subsystem: "com.apple.xpc.launchd.oneshot.0x10000001.Google Chrome[540]", message: "exited")),
+        ("app[7] (a (nested) b): x", macFields(appName: "app", procID: "7", subsystem: "a (nested) b", message: "x")),
+        ("Google Chrome[12] (renderer): x", macFields(appName: "Google Chrome", procID: "12", subsystem: "renderer", message: "x")),
+        ("app[7] (sub):", macFields(appName: "app", procID: "7", subsystem: "sub", message: nil)),
+        ("app[7] (sub):no space", macFields(appName: "app", procID: "7", subsystem: "sub", message: "no space")),
+    ])
+    func parenthesisedSubsystemAfterThePIDIsHeader(_ rest: String, _ expected: ParsedFields) throws {
+        #expect(try parse(Self.header + rest) == expected)
+    }
+
+    @Test(arguments: [
+        ("app[7] (not closed: x", "(not closed: x"),
+        ("app[7] (sub) no colon", "(sub) no colon"),
+        ("app[7]: (sub): colon before it", "(sub): colon before it"),
+        ("app[7] (): empty", "(): empty"),
+        ("app[7] (a (b): unbalanced", "(a (b): unbalanced"),
+        ("app[7] (\(repeated("s", 255))): too long", "(\(repeated("s", 255))): too long"),
+        ("CRON[4567]: (root) CMD (run-parts /etc/cron.hourly)", "(root) CMD (run-parts /etc/cron.hourly)"),
+    ])
+    func parenthesesThatAreNotASubsystemStayInMSG(_ rest: String, _ message: String) throws {
+        let parsed = try parse(Self.header + rest)
+        #expect(parsed.subsystem == nil)
+        #expect(parsed.procID != nil)
+        #expect(parsed.message == message)
     }
 
     // MARK: Cisco
@@ -323,4 +409,12 @@ import Testing
         #expect(try parse("<13>Feb 29 12:00:00 host app: x", parser: parser).utc == "2024-02-29T12:00:00.000000Z")
         #expect(try parse("<13>Feb 29 12:00:00 host app: x", parser: parser).hostname == "host")
     }
+}
+
+/// The fields of `RFC3164Tests.header` + a line's rest.
+private func macFields(appName: String? = nil, procID: String? = nil, subsystem: String? = nil, message: String?) -> ParsedFields {
+    ParsedFields(
+        format: .rfc3164, priority: 13, utc: "2024-05-19T10:00:00.000000Z", utcOffset: 0,
+        hostname: "mac", appName: appName, procID: procID, message: message, service: appName ?? "mac",
+        subsystem: subsystem)
 }

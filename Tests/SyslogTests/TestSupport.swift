@@ -30,6 +30,8 @@ struct ParsedFields: Equatable, Sendable {
     var structuredData: [SDElement]? = nil
     var message: String? = nil
     var service: String? = nil
+    /// macOS's `TAG[PID] (SUBSYSTEM):` (RFC 3164 only).
+    var subsystem: String? = nil
 }
 
 extension ParsedFields {
@@ -47,7 +49,8 @@ extension ParsedFields {
             msgID: m.msgID,
             structuredData: m.structuredData.map { $0.map(SDElement.init) },
             message: m.message,
-            service: m.service)
+            service: m.service,
+            subsystem: m.subsystem)
     }
 }
 

@@ -2,32 +2,39 @@ import Foundation
 import Syslog
 import Testing
 
-/// The public conformance cases of `../shared/conformance/syslog-peer-cases.jsonl` (vectors from
-/// go-syslog, syslog_loose and the rsyslog testbench), each an assertion on `vigil parse`'s
-/// output. A datagram is fed octet-counted so an LF inside it stays inside it; streams are fed
-/// with their own framing, and again one byte at a time, which must not change the result.
+/// The conformance cases in `Tests/Fixtures/conformance/*.jsonl` — public vectors from go-syslog,
+/// syslog_loose and the rsyslog testbench, and real hosts' lines (Loghub's Linux and Mac logs…),
+/// each naming its source — each an assertion on `vigil parse`'s output. A datagram is fed
+/// octet-counted so an LF inside it stays inside it; streams are fed with their own framing, and
+/// again one byte at a time, which must not change the result.
 struct ConformanceCase: Sendable, CustomTestStringConvertible {
+    let file: String
     let id: String
     let line: String
     var testDescription: String { id }
 
-    static let path = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/conformance/syslog-peer-cases.jsonl")
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/conformance")
 
     static let all: [ConformanceCase] = {
-        guard let text = try? String(contentsOf: path, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let id = object["id"] as? String else { return nil }
-            return ConformanceCase(id: id, line: String(line))
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasSuffix(".jsonl") }.sorted().flatMap { file -> [ConformanceCase] in
+            guard let text = try? String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8) else { return [] }
+            return text.split(separator: "\n").compactMap { line in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      let id = object["id"] as? String else { return nil }
+                return ConformanceCase(file: file, id: id, line: String(line))
+            }
         }
     }()
 }
 
 @Suite struct ConformanceTests {
-    @Test func casesAreFound() {
-        #expect(ConformanceCase.all.count >= 100, "read \(ConformanceCase.path.path)")
+    @Test func casesAreFoundInTheRepository() {
+        let byFile = Dictionary(grouping: ConformanceCase.all, by: \.file)
+        #expect(byFile["syslog-peer-cases.jsonl"]?.count ?? 0 >= 104, "read \(ConformanceCase.directory.path)")
+        #expect(byFile["real-host-cases.jsonl"]?.count ?? 0 >= 30, "read \(ConformanceCase.directory.path)")
+        #expect(Set(ConformanceCase.all.map(\.id)).count == ConformanceCase.all.count, "case ids are unique")
     }
 
     @Test(arguments: ConformanceCase.all)

@@ -61,8 +61,9 @@ public struct SyslogFrameDecoder {
         case discardOctets(remaining: Int)
         /// Inside an LF-terminated frame; `endsWithNUL` when the last byte seen was a NUL.
         case line(endsWithNUL: Bool)
-        /// Dropping an oversize LF frame up to its LF.
-        case discardLine
+        /// Dropping an oversize LF frame up to where it ends — its LF, or a NUL followed by `<`
+        /// (`afterNUL`: the previous chunk ended with a NUL, so a `<` now ends it).
+        case discardLine(afterNUL: Bool)
         /// After an octet-counting error: looking for `[1-9][0-9]* SP <` at a digit-run boundary.
         case resync(Resync)
     }
@@ -187,20 +188,7 @@ public struct SyslogFrameDecoder {
                     state = .line(endsWithNUL: false)
                 }
                 let lf = Self.index(of: ASCII.lf, in: chunk, from: i, to: count) ?? count
-                // A NUL before the LF ends the frame when a new message (`<`) follows it.
-                var nulSplit: Int?
-                var searchFrom = i
-                while let nul = Self.index(of: ASCII.nul, in: chunk, from: searchFrom, to: lf) {
-                    if nul + 1 == count {
-                        break
-                    }
-                    if chunk[nul + 1] == ASCII.lessThan {
-                        nulSplit = nul
-                        break
-                    }
-                    searchFrom = nul + 1
-                }
-                let frameEnd = nulSplit ?? lf
+                let frameEnd = Self.nulBeforeMessage(in: chunk, from: i, to: lf) ?? lf
                 let length = carry.count + frameEnd - unitStart
                 // Reported where the frame crossed the limit, whatever the chunking.
                 let limitCrossedAt = unitStart - carry.count + maxFrameSize
@@ -217,18 +205,25 @@ public struct SyslogFrameDecoder {
                     // (A NUL at the chunk's end may be a trailer, not part of the frame.)
                     fail(.oversize, at: limitCrossedAt)
                     carry.removeAll(keepingCapacity: true)
-                    state = .discardLine
+                    state = .discardLine(afterNUL: chunk[count - 1] == ASCII.nul)
                     i = count
                 } else {
                     state = .line(endsWithNUL: chunk[count - 1] == ASCII.nul)
                     i = count
                 }
 
-            case .discardLine:
-                if let lf = Self.index(of: ASCII.lf, in: chunk, from: i, to: count) {
-                    i = lf + 1
+            case .discardLine(let afterNUL):
+                // The frame ends where it would have ended had it fit, whatever the chunking.
+                if afterNUL, chunk[i] == ASCII.lessThan {
+                    state = .frameStart  // the NUL ended it; this `<` starts the next message
+                    continue
+                }
+                let lf = Self.index(of: ASCII.lf, in: chunk, from: i, to: count) ?? count
+                if let end = Self.nulBeforeMessage(in: chunk, from: i, to: lf) ?? (lf < count ? lf : nil) {
+                    i = end + 1
                     state = .frameStart
                 } else {
+                    state = .discardLine(afterNUL: chunk[count - 1] == ASCII.nul)
                     i = count
                 }
 
@@ -282,6 +277,19 @@ public struct SyslogFrameDecoder {
             break
         }
         streamOffset += count
+    }
+
+    /// The first NUL in `chunk[from..<lf]` that a `<` follows (a NUL trailer ends a frame when a
+    /// new message starts after it), or `nil`. A NUL that is the chunk's last byte is decided by
+    /// the next chunk.
+    private static func nulBeforeMessage(in chunk: UnsafeRawBufferPointer, from: Int, to lf: Int) -> Int? {
+        var searchFrom = from
+        while let nul = index(of: ASCII.nul, in: chunk, from: searchFrom, to: lf) {
+            if nul + 1 == chunk.count { return nil }
+            if chunk[nul + 1] == ASCII.lessThan { return nul }
+            searchFrom = nul + 1
+        }
+        return nil
     }
 
     /// The index of the first `byte` in `chunk[from..<to]` (libc's vectorised `memchr`).

@@ -9,6 +9,10 @@
 /// - HOSTNAME is taken only after a timestamp (as rsyslog does), and only when the word is not
 ///   itself a TAG (`haproxy[73411]:`, `%ASA-4-106023:`): many devices omit it.
 /// - TAG ends with `:` or `[PID]`; a word without either is CONTENT.
+/// - A program name with spaces (macOS: `Microsoft Word[1234]:`, `BezelServices 255.10[94]:`) is a
+///   TAG only when it follows a HOSTNAME, is at most 48 bytes, and ends directly in `[digits]:`.
+/// - macOS's `TAG[PID] (SUBSYSTEM): MSG`: the parenthesised part (balanced, e.g. a launchd job
+///   `(com.apple.quicklook.ThumbnailsAgent[845])`) is header, kept in ``SyslogMessage/subsystemRange``.
 ///
 /// It never fails: whatever is not recognised as header is CONTENT.
 extension SyslogParser {
@@ -16,6 +20,10 @@ extension SyslogParser {
     static let maxTagLength = 128
     /// Longest PID inside `[...]`.
     static let maxProcIDLength = 128
+    /// Longest program name with spaces (`Microsoft Word`): beyond this, words are MSG.
+    static let maxSpacedTagLength = 48
+    /// Longest `(SUBSYSTEM)` after `TAG[PID]`, parentheses included.
+    static let maxSubsystemLength = 256
 
     func parseRFC3164(
         _ b: UnsafeRawBufferPointer, from start: Int, end: Int, priority: Priority, priorityIsDefault: Bool
@@ -84,9 +92,11 @@ extension SyslogParser {
             i = word + 1
         }
 
-        if let tag = tag(b, at: i, end: end) {
+        // A name with spaces only after a HOSTNAME: without one, its first word is the HOSTNAME.
+        if let tag = tag(b, at: i, end: end) ?? (message.hostnameRange.isPresent ? spacedTag(b, at: i, end: end) : nil) {
             message.appNameRange = tag.name
             message.procIDRange = tag.procID
+            message.subsystemRange = tag.subsystem
             i = tag.contentStart
         }
         if i < end { message.messageRange = ByteRange(start: i, end: end) }
@@ -98,28 +108,110 @@ extension SyslogParser {
         while i < end, b[i] == ASCII.space || b[i] == ASCII.tab { i += 1 }
     }
 
-    /// `TAG:`, `TAG[PID]` or `TAG[PID]:` at `i`, and where CONTENT starts after it (past one SP).
-    /// A word that ends any other way is not a TAG.
-    private func tag(_ b: UnsafeRawBufferPointer, at i: Int, end: Int) -> (name: ByteRange, procID: ByteRange, contentStart: Int)? {
+    /// A recognised TAG and where CONTENT starts after it.
+    private struct Tag {
+        var name: ByteRange
+        var procID = ByteRange.absent
+        var subsystem = ByteRange.absent
+        var contentStart: Int
+    }
+
+    /// `TAG:`, `TAG[PID]`, `TAG[PID]:` or `TAG[PID] (SUBSYSTEM):` at `i`, and where CONTENT starts
+    /// after it (past the spaces that separate them). A word that ends any other way is not a TAG.
+    private func tag(_ b: UnsafeRawBufferPointer, at i: Int, end: Int) -> Tag? {
         var t = i
         while t < end, ASCII.isTagChar(b[t]), t - i <= Self.maxTagLength { t += 1 }
         guard t > i, t - i <= Self.maxTagLength, t < end else { return nil }
-        var next: Int
-        var procID = ByteRange.absent
         if b[t] == ASCII.colon {
-            next = t + 1
-        } else if b[t] == ASCII.openBracket {
-            var p = t + 1
-            while p < end, b[p] != ASCII.closeBracket, b[p] != ASCII.space, p - t <= Self.maxProcIDLength { p += 1 }
-            guard p > t + 1, p < end, b[p] == ASCII.closeBracket else { return nil }
-            procID = ByteRange(start: t + 1, end: p)
-            next = p + 1
-            if next < end, b[next] == ASCII.colon { next += 1 }
-        } else {
+            return Tag(name: ByteRange(start: i, end: t), contentStart: afterSpaces(b, t + 1, end: end))
+        }
+        guard b[t] == ASCII.openBracket else { return nil }
+        return procIDAndSubsystem(b, name: ByteRange(start: i, end: t), end: end, spacedName: false)
+    }
+
+    /// A program name with single spaces inside, at most ``maxSpacedTagLength`` bytes, directly
+    /// followed by `[digits]` and then `:` or ` (SUBSYSTEM):` — macOS's `Microsoft Word[1234]: …`.
+    /// The name starts with a TAG byte, ends with a non-space, and holds no `[`, `]`, `:` or control
+    /// byte; the strict ending is what tells it apart from MSG words. Its first word is not all
+    /// digits: a number where the TAG would start is a year or a count, not a program (RFC 3164
+    /// §5.4, example 3: `CST 1987 mymachine myproc[10]:` is HOSTNAME `CST` and MSG from `1987`).
+    private func spacedTag(_ b: UnsafeRawBufferPointer, at i: Int, end: Int) -> Tag? {
+        guard i < end, ASCII.isTagChar(b[i]) else { return nil }
+        let limit = min(end, i + Self.maxSpacedTagLength + 1)
+        var t = i
+        var firstWordIsNumber = true
+        var sawSpace = false
+        while t < limit {
+            let c = b[t]
+            if c == ASCII.openBracket { break }
+            if c == ASCII.space {
+                guard b[t - 1] != ASCII.space, !firstWordIsNumber else { return nil }
+                sawSpace = true
+            } else if c < 0x20 || c == 0x7F || c == ASCII.closeBracket || c == ASCII.colon {
+                return nil
+            } else if !sawSpace, !ASCII.isDigit(c) {
+                firstWordIsNumber = false
+            }
+            t += 1
+        }
+        guard sawSpace, t < limit, b[t] == ASCII.openBracket, b[t - 1] != ASCII.space else { return nil }
+        return procIDAndSubsystem(b, name: ByteRange(start: i, end: t), end: end, spacedName: true)
+    }
+
+    /// `[PID]` at `name.end`, then `:`, ` (SUBSYSTEM):` or (for a plain TAG) nothing. A name with
+    /// spaces needs a PID of digits and one of the two endings.
+    private func procIDAndSubsystem(_ b: UnsafeRawBufferPointer, name: ByteRange, end: Int, spacedName: Bool) -> Tag? {
+        let open = name.end
+        var p = open + 1
+        while p < end, b[p] != ASCII.closeBracket, b[p] != ASCII.space, p - open <= Self.maxProcIDLength {
+            if spacedName, !ASCII.isDigit(b[p]) { return nil }
+            p += 1
+        }
+        guard p > open + 1, p < end, b[p] == ASCII.closeBracket else { return nil }
+        var tag = Tag(name: name, procID: ByteRange(start: open + 1, end: p), contentStart: p + 1)
+        if tag.contentStart < end, b[tag.contentStart] == ASCII.colon {
+            tag.contentStart += 1
+        } else if let subsystem = subsystem(b, at: tag.contentStart, end: end) {
+            tag.subsystem = subsystem
+            tag.contentStart = subsystem.end + 2  // past "):"
+        } else if spacedName {
             return nil
         }
-        if next < end, b[next] == ASCII.space { next += 1 }
-        return (ByteRange(start: i, end: t), procID, next)
+        tag.contentStart = afterSpaces(b, tag.contentStart, end: end)
+        return tag
+    }
+
+    /// ` (SUBSYSTEM):` at `i` — balanced parentheses, no control bytes, at most
+    /// ``maxSubsystemLength`` — as the range inside the parentheses, or `nil`.
+    private func subsystem(_ b: UnsafeRawBufferPointer, at i: Int, end: Int) -> ByteRange? {
+        guard i + 1 < end, b[i] == ASCII.space, b[i + 1] == ASCII.openParenthesis else { return nil }
+        let limit = min(end, i + 1 + Self.maxSubsystemLength)
+        var depth = 1
+        var k = i + 2
+        while k < limit {
+            let c = b[k]
+            if c == ASCII.openParenthesis {
+                depth += 1
+            } else if c == ASCII.closeParenthesis {
+                depth -= 1
+                if depth == 0 { break }
+            } else if c < 0x20 {
+                return nil
+            }
+            k += 1
+        }
+        guard k < limit, k > i + 2, k + 1 < end, b[k + 1] == ASCII.colon else { return nil }
+        return ByteRange(start: i + 2, end: k)
+    }
+
+    /// `i` past the SP and HT there. CONTENT never starts with them: like the spaces between
+    /// header fields, the spaces after the TAG separate, whatever their number (syslogd writes
+    /// `kernel:  BIOS-e820: …` for an indented kernel line; Loghub and most readers drop them).
+    @inline(__always)
+    private func afterSpaces(_ b: UnsafeRawBufferPointer, _ i: Int, end: Int) -> Int {
+        var k = i
+        skipSpaces(b, &k, end: end)
+        return k
     }
 
     /// The end of a syslog severity keyword (`warning`, `err`, `info` …) at `i`, or `nil`.

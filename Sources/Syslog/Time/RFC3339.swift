@@ -2,8 +2,9 @@
 ///
 /// - `strict`: RFC 5424 §6.2.3 — `T` and `Z` upper case, at most 6 fraction digits, an offset
 ///   (`Z` or `±hh:mm`) required, no leap second.
-/// - lenient: ISO 8601 as devices put it in the RFC 3164 TIMESTAMP slot — `t` allowed, up to 9
-///   fraction digits, offset `Z`, `±hh:mm`, `±hhmm`, `±hh` or none (then local time).
+/// - lenient: ISO 8601 as devices put it in the RFC 3164 TIMESTAMP slot — `t` or a space between
+///   date and time (macOS `install.log`: `2024-05-01 13:42:38-04`), up to 9 fraction digits, offset
+///   `Z`, `±hh:mm`, `±hhmm`, `±hh` or none (then local time).
 enum RFC3339 {
     enum Failure: Error {
         /// Not shaped like a date-time at all (the lenient caller then tries something else).
@@ -30,7 +31,7 @@ enum RFC3339 {
         let day = twoDigits(b, s + 8)
         guard day >= 0 else { throw .shape(at: s + 8) }
         let t = b[s + 10]
-        guard t == UInt8(ascii: "T") || (!strict && t == UInt8(ascii: "t")) else { throw .shape(at: s + 10) }
+        guard t == UInt8(ascii: "T") || (!strict && (t == UInt8(ascii: "t") || t == ASCII.space)) else { throw .shape(at: s + 10) }
         let hour = twoDigits(b, s + 11)
         guard hour >= 0 else { throw .shape(at: s + 11) }
         guard b[s + 13] == ASCII.colon else { throw .shape(at: s + 13) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JSONOutput
 import Syslog
 
 /// `vigil parse [FILE...] [--framing line|octet|auto] [--stats]`: the parser on files or stdin.
@@ -99,7 +100,7 @@ struct ParseRun {
     private(set) var errors = 0
     /// The sink refused output (e.g. the reader of a pipe went away): stop producing.
     private(set) var outputClosed = false
-    private var writer = JSONLinesWriter()
+    private var writer = JSONWriter(capacity: 1 << 20)
 
     /// Flush when this much output is buffered.
     private static let flushThreshold = 1 << 19

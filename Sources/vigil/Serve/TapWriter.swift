@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import JSONOutput
 import Synchronization
 import Syslog
 
@@ -25,7 +26,7 @@ final class TapWriter: ShardObserver {
     }
 
     func shard(_ index: Int, didCount batch: ShardBatch) {
-        var lines = JSONLinesWriter(capacity: batch.byteCount * 3)
+        var lines = JSONWriter(capacity: batch.byteCount * 3)
         batch.forEach { record, frame in
             let extra: [(key: StaticString, value: String)] = [
                 ("transport", record.transport.rawValue),

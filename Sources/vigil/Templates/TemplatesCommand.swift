@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JSONOutput
 import Patterns
 import Syslog
 
@@ -87,7 +88,7 @@ struct TemplatesRun {
     private(set) var outputClosed = false
     private var assignments: [Assignment] = []
     private var errorReasons: [String] = []
-    private var writer = JSONLinesWriter()
+    private var writer = JSONWriter(capacity: 1 << 20)
     private var fragments: [FragmentKey: [UInt8]] = [:]
     private static let flushThreshold = 1 << 19
 
@@ -158,7 +159,7 @@ struct TemplatesRun {
             writer.raw(fragment)
             return
         }
-        var fragment = JSONLinesWriter(capacity: 256)
+        var fragment = JSONWriter(capacity: 256)
         let miner = miners.miners[Int(assignment.miner)]
         let id = miner.canonical(assignment.id)
         fragment.raw(#","template_id":"#)

@@ -3,7 +3,7 @@ import Syslog
 import Testing
 @testable import vigil
 
-@Suite struct JSONLinesWriterTests {
+@Suite struct SyslogMessageJSONTests {
     static let keys: Set<String> = [
         "format", "pri", "facility", "severity", "version", "timestamp", "hostname", "app_name",
         "procid", "msgid", "structured_data", "msg", "service",
@@ -42,6 +42,17 @@ import Testing
         let object = try #require(parseOutput(Array(line.utf8)).objects.first)
         let sd = try #require(object["structured_data"] as? [String: Any])
         #expect(canonicalJSON(sd) == canonicalJSON(["x@1": ["k": ["1", "2"], "e": #"q"b\s]n\n"#], "y": ["z": "w"]]))
+    }
+
+    @Test func macOSSubsystemIsStructuredDataOfAnRFC3164Message() throws {
+        let line = "Jul  2 16:55:53 mac com.apple.xpc.launchd[1] (com.apple.xpc.launchd.domain.pid.WebContent.32502): Path not allowed"
+        let object = try #require(parseOutput(Array(line.utf8)).objects.first)
+        #expect(Set(object.keys) == Self.keys)
+        #expect(canonicalJSON(object["structured_data"]) == canonicalJSON(["origin": ["subsystem": "com.apple.xpc.launchd.domain.pid.WebContent.32502"]]))
+        #expect(object["app_name"] as? String == "com.apple.xpc.launchd")
+        #expect(object["msg"] as? String == "Path not allowed")
+        let plain = try #require(parseOutput(Array("Jul  2 16:55:53 mac app[1]: (x): y".utf8)).objects.first)
+        #expect(plain["structured_data"] is NSNull)
     }
 
     @Test func controlCharactersAndQuotesAreEscaped() throws {
