@@ -49,6 +49,17 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        // Several `vigil serve` on one PostgreSQL database detecting as one: membership, per-tick
+        // count flushes, leadership by advisory lock, the leader's sums and one set of templates.
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "Patterns", "Detect", "Store",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         // The Linux calls Glibc hides from Swift (recvmmsg, sendmmsg, epoll), as swift-nio's CNIOLinux does.
         .target(name: "CVigilSockets"),
         // Raw-socket UDP and TCP listeners: frame, parse, shard by service into Detect's counters.
@@ -147,6 +158,7 @@ let package = Package(
                 "Ingest",
                 "SecureIngest",
                 "Analyze",
+                "Cluster",
                 "History",
                 "Notify",
                 "API",
@@ -169,6 +181,15 @@ let package = Package(
             name: "TemplateBenchmark",
             dependencies: ["Patterns", "BenchmarkSupport"],
             path: "benchmarks/templates/TemplateBenchmark"
+        ),
+        .executableTarget(
+            name: "ClusterBenchmark",
+            dependencies: [
+                "Cluster", "Store", "Detect",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "benchmarks/cluster/ClusterBenchmark"
         ),
         .executableTarget(
             name: "HistoryBenchmark",
@@ -209,6 +230,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: [
+                "Cluster", "Store", "Detect", "Patterns",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

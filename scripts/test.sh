@@ -35,6 +35,32 @@ SQL
 # Each PostgreSQL store test creates (and drops) a database of its own, hence CREATEDB above.
 export VIGIL_TEST_POSTGRES_URL=postgres://vigil:vigil@127.0.0.1:5432/vigil_test
 
+# TLS, for the sslmode tests (PostgreSQL over TLS): Debian's self-signed "snakeoil" pair (ssl-cert's
+# make-ssl-cert, named for this host), copied into the data directory for the server, then
+# ssl = on and a reload. Plain connections keep working ("host" lines in pg_hba.conf match both),
+# so other users of the server are undisturbed. Idempotent: nothing happens when ssl is on.
+psql_admin() { su postgres -c "psql -XAtq -v ON_ERROR_STOP=1 -d postgres $*"; }
+if [ "$(psql_admin "-c 'SHOW ssl'")" != "on" ]; then
+    echo "== PostgreSQL: turning TLS on"
+    if [ ! -s /etc/ssl/certs/ssl-cert-snakeoil.pem ]; then
+        command -v make-ssl-cert >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ssl-cert; }
+        make-ssl-cert generate-default-snakeoil
+    fi
+    data="$(psql_admin "-c 'SHOW data_directory'")"
+    install -o postgres -g postgres -m 0600 /etc/ssl/certs/ssl-cert-snakeoil.pem "$data/vigil-test-server.crt"
+    install -o postgres -g postgres -m 0600 /etc/ssl/private/ssl-cert-snakeoil.key "$data/vigil-test-server.key"
+    psql_admin <<'SQL'
+ALTER SYSTEM SET ssl_cert_file = 'vigil-test-server.crt';
+ALTER SYSTEM SET ssl_key_file = 'vigil-test-server.key';
+ALTER SYSTEM SET ssl = on;
+SELECT pg_reload_conf();
+SQL
+    for _ in $(seq 1 10); do [ "$(psql_admin "-c 'SHOW ssl'")" = "on" ] && break; sleep 0.5; done
+    [ "$(psql_admin "-c 'SHOW ssl'")" = "on" ] || { echo "PostgreSQL did not turn TLS on (see its log)" >&2; exit 1; }
+fi
+# The server's certificate is its own root: what the verify-ca / verify-full tests trust.
+export VIGIL_TEST_POSTGRES_ROOTCERT=/etc/ssl/certs/ssl-cert-snakeoil.pem
+
 # zlib's headers (the API's gzip request bodies link the system zlib; usually present).
 [ -f /usr/include/zlib.h ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zlib1g-dev; }
 

@@ -52,6 +52,8 @@ public enum HTTPAPI {
         public var metrics: VigilMetrics
         public var detection: any DetectionState
         public var readiness: Readiness
+        /// The cluster this instance belongs to, for `/health` (`nil`: a single instance).
+        public var cluster: (any ClusterHealthSource)?
         /// The detection window `/services` reports (the longest) and the tick.
         public var windowSeconds: Int64
         public var tickSeconds: Int64
@@ -63,8 +65,10 @@ public enum HTTPAPI {
         public init(
             receiver: Receiver, store: any VigilStore, metrics: VigilMetrics, detection: any DetectionState,
             readiness: Readiness, windowSeconds: Int64, tickSeconds: Int64,
-            history: HistoryRecorder? = nil, thresholds: AlertThresholds = AlertThresholds()
+            history: HistoryRecorder? = nil, thresholds: AlertThresholds = AlertThresholds(),
+            cluster: (any ClusterHealthSource)? = nil
         ) {
+            self.cluster = cluster
             self.history = history
             self.thresholds = thresholds
             self.receiver = receiver
@@ -177,6 +181,9 @@ public protocol DetectionState: Sendable {
     func pendingAlerts() async -> Int
     /// Stored alerts waiting for (or in) root-cause analysis.
     func pendingAnalyses() async -> Int
+    /// Per service, the counts `/services` shows when they are not this process's own (a
+    /// cluster's, summed over its instances); `nil`: the local shards' counts.
+    func activity(endingAtTick lastTick: Int64) async -> [ServiceActivity]?
     /// The templates side of the latest tick (top templates per service, novel ones), for
     /// `GET /services/{name}/templates`.
     func templateWindow() async -> TemplateWindow
@@ -184,5 +191,7 @@ public protocol DetectionState: Sendable {
 
 extension DetectionState {
     public func pendingAnalyses() async -> Int { 0 }
+
+    public func activity(endingAtTick lastTick: Int64) async -> [ServiceActivity]? { nil }
     public func templateWindow() async -> TemplateWindow { TemplateWindow() }
 }

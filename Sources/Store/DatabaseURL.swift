@@ -51,8 +51,8 @@ public enum DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         return .default
     }
 
-    /// Opens the store this URL names and brings its schema up to date. PostgreSQL connections
-    /// are plain TCP for now (no TLS; see ``PostgresStore``).
+    /// Opens the store this URL names and brings its schema up to date (PostgreSQL over TLS as
+    /// the URL's `sslmode` says; see ``PostgresTLS``).
     public func openStore() async throws -> any VigilStore {
         switch self {
         case .sqlite(let location):
@@ -78,11 +78,26 @@ public enum DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         case .sqlite(.memory): "sqlite::memory:"
         case .sqlite(.file(let path)): "sqlite:\(path)"
         case .postgres(let url):
-            if let at = url.lastIndex(of: "@"), let schemeEnd = url.range(of: "://") {
-                String(url[..<schemeEnd.upperBound]) + "…" + String(url[at...])
-            } else {
-                url
-            }
+            Self.redacted(url)
         }
+    }
+
+    /// The URL without its password: user information becomes `…`, and a `password=` query
+    /// parameter (libpq accepts one) keeps only its name.
+    static func redacted(_ url: String) -> String {
+        var text = url
+        var query = ""
+        if let mark = text.firstIndex(of: "?") {
+            query = String(text[text.index(after: mark)...])
+            text = String(text[..<mark])
+        }
+        if let at = text.lastIndex(of: "@"), let schemeEnd = text.range(of: "://") {
+            text = String(text[..<schemeEnd.upperBound]) + "…" + String(text[at...])
+        }
+        guard !query.isEmpty else { return text }
+        let parameters = query.split(separator: "&", omittingEmptySubsequences: false).map { parameter in
+            parameter.lowercased().hasPrefix("password=") ? "password=…" : String(parameter)
+        }
+        return text + "?" + parameters.joined(separator: "&")
     }
 }

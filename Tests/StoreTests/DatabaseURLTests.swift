@@ -56,7 +56,8 @@ import Testing
         ("postgres://vigil:p%40ss@db:6543/vigil", PostgresLocation?.some(.init(host: "db", port: 6543, username: "vigil", password: "p@ss", database: "vigil"))),
         ("postgresql://vigil@localhost/", .some(.init(host: "localhost", port: 5432, username: "vigil", password: nil, database: "vigil"))),
         ("postgres://db/vigil", nil),
-        ("postgres://vigil:x@db/vigil?sslmode=require", nil),
+        ("postgres://vigil:x@db/vigil?sslmode=require", .some(.init(host: "db", port: 5432, username: "vigil", password: "x", database: "vigil", tls: .init(mode: .require)))),
+        ("postgres://vigil:x@db/vigil?sslmode=bogus", nil),
     ])
     func postgresURLsNameHostPortUserAndDatabase(url: String, expected: PostgresLocation?) {
         #expect((try? PostgresLocation(url: url)) == expected)

@@ -31,7 +31,7 @@ enum PostgresTestServer {
     /// Runs one statement on the server's own database (the one in the URL).
     static func administer(_ server: PostgresLocation, _ sql: String) async throws {
         let connection = try await PostgresConnection.connect(
-            configuration: server.connectionConfiguration, id: 1, logger: Logger(label: "vigil.tests.postgres")
+            configuration: try server.connectionConfiguration, id: 1, logger: Logger(label: "vigil.tests.postgres")
         )
         do {
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "vigil.tests.postgres"))
@@ -63,5 +63,25 @@ extension PostgresLocation {
     /// For tests only: the URL with the password, to open a store on another database.
     var urlWithPassword: String {
         "postgres://\(username)\(password.map { ":" + $0 } ?? "")@\(host):\(port)/\(database)"
+    }
+}
+
+extension PostgresTestServer {
+    /// Whether the server has TLS on (`scripts/test.sh` turns it on).
+    static func tlsIsOn(_ url: DatabaseURL) async throws -> Bool {
+        try await column("SHOW ssl", in: url) == ["on"]
+    }
+
+    /// Per connection to `url`'s database whose `application_name` starts with `prefix`:
+    /// whether it is encrypted (`pg_stat_ssl`).
+    static func encryption(of url: DatabaseURL, applicationPrefix prefix: String) async throws -> [Bool] {
+        guard case .postgres(let text) = url else { return [] }
+        let database = try PostgresLocation(url: text).database
+        return try await column(
+            """
+            SELECT s.ssl::text FROM pg_stat_ssl s JOIN pg_stat_activity a ON a.pid = s.pid
+            WHERE a.datname = '\(database)' AND a.application_name LIKE '\(prefix)%' AND a.pid <> pg_backend_pid()
+            """, in: url
+        ).map { $0 == "true" }
     }
 }

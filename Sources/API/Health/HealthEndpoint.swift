@@ -20,7 +20,7 @@ struct HealthEndpoint: Sendable {
         let ready = !draining && database == nil
         var databaseObject: [String: Any] = ["reachable": database == nil]
         if let database { databaseObject["error"] = database }
-        let body: [String: Any] = [
+        var body: [String: Any] = [
             "status": draining ? "shutting_down" : (ready ? "ok" : "unavailable"),
             "uptime_seconds": Int(Date().timeIntervalSince(started)),
             "listeners": [
@@ -36,6 +36,7 @@ struct HealthEndpoint: Sendable {
             ],
             "received": Dictionary(uniqueKeysWithValues: Transport.allCases.map { ($0.rawValue, metrics.received[$0] ?? 0) }),
         ]
+        if let cluster = dependencies.cluster { body["cluster"] = cluster.clusterHealth().json }
         return JSONResponse.object(body, status: ready ? .ok : .serviceUnavailable)
     }
 

@@ -13,7 +13,7 @@ struct ServicesEndpoint: Sendable {
 
     func handle() async -> Response {
         let nowTick = Int64(Date().timeIntervalSince1970) / tickSeconds
-        let activity = shards.serviceActivity(endingAtTick: nowTick)
+        let activity = await detection.activity(endingAtTick: nowTick) ?? shards.serviceActivity(endingAtTick: nowTick)
         var baselines: [String: Baseline] = [:]
         for baseline in await detection.baselines() {
             if let service = baseline.scope.service, baseline.windowSeconds == windowSeconds { baselines[service] = baseline }

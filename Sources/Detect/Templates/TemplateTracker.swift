@@ -70,7 +70,7 @@ public struct TemplateTracker: Sendable {
     }
 
     public let configuration: Configuration
-    private var services: [ServiceTemplates] = []
+    var services: [ServiceTemplates] = []
     /// Service name hash → position in `services`.
     private var serviceIndex = HashIndex()
     /// Masked tokens seen before, shared by the services' miners (masking does not depend on the

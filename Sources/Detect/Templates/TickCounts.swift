@@ -38,6 +38,12 @@ struct TickCounts: Sendable, Hashable {
         return sum
     }
 
+    /// Occurrences in the one tick `tick` (none when it is outside the ring).
+    func count(atTick tick: Int64) -> Int {
+        guard tick <= newestTick, tick > newestTick - Int64(buckets.count) else { return 0 }
+        return Int(buckets[Int(Detector.floorMod(tick, Int64(buckets.count)))])
+    }
+
     /// Adds `other`'s occurrences (a template folded into this one).
     mutating func merge(_ other: TickCounts) {
         advance(to: other.newestTick)

@@ -146,6 +146,12 @@ public struct ServiceActivity: Sendable {
     public var counts: SeverityCounts
     /// The newest tick (ticks since the epoch) with a message of this service.
     public var lastSeenTick: Int64
+
+    public init(service: String, counts: SeverityCounts, lastSeenTick: Int64) {
+        self.service = service
+        self.counts = counts
+        self.lastSeenTick = lastSeenTick
+    }
 }
 
 extension ShardSet {

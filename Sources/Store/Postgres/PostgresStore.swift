@@ -14,7 +14,7 @@ import Synchronization
 /// ``StoreError/closed``; operations still in flight at `close()` fail. A store dropped without
 /// `close()` cancels the task on deinit as a safety net, but callers should close it.
 ///
-/// TLS is off for now (see ``PostgresLocation``).
+/// TLS as the URL's `sslmode` and `sslrootcert` say, as libpq reads them (see ``PostgresTLS``).
 public final class PostgresStore: VigilStore {
     /// Connections the pool opens at most (PostgreSQL's default server limit is 100).
     static let maximumConnections = 8
@@ -38,21 +38,10 @@ public final class PostgresStore: VigilStore {
     /// alert), then starts the pool. The schema is not touched: call ``migrate()``.
     public static func open(url: String) async throws -> PostgresStore {
         let location = try PostgresLocation(url: url)
-        do {
-            let probe = try await PostgresConnection.connect(
-                configuration: location.connectionConfiguration, id: 0, logger: Logger(label: "vigil.store.postgres")
-            )
-            try? await probe.close()
-        } catch {
-            let endpoint = "\(location.host):\(location.port)"
-            let reason = if let error = error as? PSQLError, error.serverInfo != nil {
-                "PostgreSQL at \(endpoint) refused the connection: \(PostgresFailure.reason(error))"
-            } else {
-                "cannot reach PostgreSQL at \(endpoint): \(PostgresFailure.reason(error))"
-            }
-            throw StoreError.cannotOpen(location: location.description, reason: reason)
-        }
-        var configuration = location.clientConfiguration
+        let logger = Logger(label: "vigil.store.postgres")
+        let probe = try await location.connect(logger: logger)
+        try? await probe.close()
+        var configuration = try location.clientConfiguration
         configuration.options.maximumConnections = maximumConnections
         let client = PostgresClient(configuration: configuration)
         let runTask = Task { await client.run() }
@@ -105,9 +94,9 @@ public final class PostgresStore: VigilStore {
 
 /// PostgresNIO's errors describe themselves generically (to keep data out of logs); this names
 /// the part worth acting on — the server's message and SQLSTATE, or the connection failure —
-/// and never the password.
-enum PostgresFailure {
-    static func reason(_ error: any Error) -> String {
+/// and never the password. Public for the cluster's own statements.
+public enum PostgresFailure {
+    public static func reason(_ error: any Error) -> String {
         guard let error = error as? PSQLError else { return String(describing: error) }
         if let info = error.serverInfo, let message = info[.message] {
             var text = message

@@ -1,7 +1,9 @@
+import Cluster
 import Detect
 import Foundation
 import Ingest
 import Logging
+import Notify
 import SecureIngest
 import Store
 import Syslog
@@ -86,6 +88,15 @@ extension VigilConfiguration {
         }
         try validateSecureIntake()
         do { _ = try DatabaseURL(parsing: database) } catch { throw failure("database.url", "\(error)") }
+        if cluster.instanceName.utf8.count > 200 {
+            throw failure("cluster.instance_name", "must be at most 200 bytes")
+        }
+        if sources["cluster.member_timeout"] != nil, cluster.memberTimeout < 2 * detection.tick {
+            throw failure("cluster.member_timeout", "must be at least two ticks (\(2 * detection.tick) s with detection.tick = \(detection.tick) s)")
+        }
+        if sources["cluster.retention"] != nil, cluster.retention < detectionConfiguration.longestWindow + 2 * detection.tick {
+            throw failure("cluster.retention", "must cover the longest detection window and two ticks (at least \(detectionConfiguration.longestWindow + 2 * detection.tick) s)")
+        }
         guard ["all", "errors", "off"].contains(detection.mineTemplates) else {
             throw failure("detection.mine_templates", "must be all, errors or off (got '\(detection.mineTemplates)')")
         }
@@ -121,6 +132,19 @@ extension VigilConfiguration {
         }
         do { _ = try SourceAllowlist(parsing: syslog.allow) } catch { throw failure("syslog.allow", error.description) }
         do { _ = try PeerNameMatcher(syslog.tlsAllowedNames) } catch { throw failure("syslog.tls_allowed_names", error.description) }
+    }
+
+    /// The cluster membership of `vigil serve` on PostgreSQL; `httpPort` tells instances on one
+    /// host apart in the default instance name.
+    func clusterConfiguration(httpPort: Int) -> ClusterConfiguration {
+        let name = cluster.instanceName.isEmpty
+            ? ClusterConfiguration.defaultInstanceName(hostName: HostName.current, port: httpPort)
+            : cluster.instanceName
+        // Left at its default, the timeout stretches to three ticks for long ticks.
+        let timeout = sources["cluster.member_timeout"] == nil ? max(cluster.memberTimeout, 3 * detection.tick) : cluster.memberTimeout
+        return ClusterConfiguration(
+            instanceName: name, tickSeconds: detection.tick, windowSeconds: detectionConfiguration.longestWindow, memberTimeoutSeconds: timeout,
+            retentionSeconds: cluster.retention, address: api.address)
     }
 
     var detectionConfiguration: DetectionConfiguration {

@@ -102,6 +102,17 @@ struct VigilConfiguration: Equatable, Sendable {
         var concurrency = 2
     }
 
+    /// Several `vigil serve` on one PostgreSQL database (ignored with SQLite).
+    struct Cluster: Equatable, Sendable {
+        /// Unique among the live instances. Empty: the host name and the HTTP API's port.
+        var instanceName = ""
+        /// Seconds without a flush after which an instance is dropped from the sum (at least two
+        /// ticks; when left at the default with a long tick, three ticks).
+        var memberTimeout: Int64 = 30
+        /// Seconds of per-tick counts kept in the database (at least a window and two ticks).
+        var retention: Int64 = 900
+    }
+
     /// The per-minute history behind the dashboard's charts.
     struct History: Equatable, Sendable {
         /// Seconds a minute is kept before it is pruned.
@@ -144,6 +155,7 @@ struct VigilConfiguration: Equatable, Sendable {
     var log = Log()
     var detection = Detection()
     var analysis = Analysis()
+    var cluster = Cluster()
     var history = History()
     var notify = Notify()
     var shutdown = Shutdown()
@@ -154,8 +166,8 @@ struct VigilConfiguration: Equatable, Sendable {
 
     static func == (a: Self, b: Self) -> Bool {
         a.syslog == b.syslog && a.api == b.api && a.database == b.database && a.log == b.log
-            && a.detection == b.detection && a.analysis == b.analysis && a.history == b.history
-            && a.notify == b.notify && a.shutdown == b.shutdown
+            && a.detection == b.detection && a.analysis == b.analysis && a.cluster == b.cluster
+            && a.history == b.history && a.notify == b.notify && a.shutdown == b.shutdown
     }
 }
 

@@ -1,6 +1,7 @@
 import API
 import Analyze
 import ArgumentParser
+import Cluster
 import Detect
 import Foundation
 import History
@@ -169,18 +170,36 @@ struct ServeCommand: AsyncParsableCommand {
         let store: any VigilStore
         let baselines: [Baseline]
         let unresolved: [AlertKey]
+        let url: DatabaseURL
+        let templates: [PersistentTemplate]
         do {
-            let url = try DatabaseURL(parsing: config.database)
+            url = try DatabaseURL(parsing: config.database)
             store = try await url.openStore()
             baselines = try await store.loadBaselines(windows: detectionConfiguration.windows)
             unresolved = try await store.unresolvedAlertKeys()
-            shardSet.restore(try await store.loadTemplates())
+            templates = try await store.loadTemplates()
+            shardSet.restore(templates)
             logger.info("database open", metadata: [
                 "database": "\(url)", "baselines": "\(baselines.count)", "unresolved_alert_keys": "\(unresolved.count)",
             ])
         } catch {
             logger.critical("cannot open the database", metadata: ["error": "\(error)"])
             throw ExitCode.failure
+        }
+        // On PostgreSQL this instance is a member of the cluster of every vigil serve on that
+        // database; a second live instance with the same name is refused here.
+        var cluster: ClusterNode?
+        if case .postgres(let text) = url {
+            do {
+                cluster = try await ClusterNode.join(
+                    location: try PostgresLocation(url: text),
+                    configuration: config.clusterConfiguration(httpPort: Int(httpAddress.port)),
+                    store: store, templates: .init(detection: detectionConfiguration), restored: templates, logger: logger)
+            } catch {
+                logger.critical("cannot join the cluster", metadata: ["error": "\(error)"])
+                try? await store.close()
+                throw ExitCode.failure
+            }
         }
         // Alerts and analyses are stored with their outbox rows (one per target) in one transaction.
         let notify = config.notifyConfiguration
@@ -203,7 +222,17 @@ struct ServeCommand: AsyncParsableCommand {
                 tickSeconds: detectionConfiguration.tickSeconds, windowSeconds: detectionConfiguration.longestWindow,
                 retentionSeconds: config.history.retention),
             source: shardSet, store: store, logger: logger)
-        let detection = LiveDetection(shards: shardSet, writer: writer, configuration: detectionConfiguration, history: history)
+        // One detection for both: the ticks come from this process's shards, or — a cluster
+        // member — from the cluster, where only the leader is handed ticks to judge (every live
+        // member's counts summed) and followers count and flush.
+        let ticks: any TickSource = if let cluster {
+            ClusterTicks(node: cluster, shards: shardSet, store: store, configuration: detectionConfiguration, logger: logger)
+        } else {
+            ShardTicks(shards: shardSet, configuration: detectionConfiguration)
+        }
+        let detection = LiveDetection(source: ticks, writer: writer, configuration: detectionConfiguration, history: history)
+        // A single instance starts from the store's state; a cluster member only once it leads.
+        let start = cluster == nil ? DetectionStart(baselines: baselines, unresolved: unresolved) : nil
         let readiness = Readiness()
 
         let api = HTTPAPI.application(
@@ -217,7 +246,8 @@ struct ServeCommand: AsyncParsableCommand {
                 history: history,
                 thresholds: .init(
                     errorSpikeFactor: detectionConfiguration.errorSpikeMultiplier, errorSpikeFloor: detectionConfiguration.errorSpikeFloor,
-                    volumeSpikeFactor: detectionConfiguration.volumeSpikeMultiplier)),
+                    volumeSpikeFactor: detectionConfiguration.volumeSpikeMultiplier),
+                cluster: cluster.map(ClusterHealthReport.init)),
             logger: logger, server: try HTTPAPI.server(tls: config.apiTLSCredentials),
             onServerRunning: { port in
                 logger.info("serving HTTP", metadata: [
@@ -234,7 +264,7 @@ struct ServeCommand: AsyncParsableCommand {
                 .init(service: NotificationService(worker: delivery, transport: transport, grace: timeout / 4)),
                 .init(service: AnalysisService(queue: analysis, grace: timeout / 4)),
                 .init(service: HistoryService(recorder: history)),
-                .init(service: DetectionService(detection: detection, writer: writer, baselines: baselines, unresolved: unresolved)),
+                .init(service: DetectionService(detection: detection, writer: writer, start: start)),
                 .init(service: ReceiverService(receiver: receiver, tap: tapWriter, logger: logger)),
                 .init(service: TLSIntakeService(server: tls, logger: logger)),
                 .init(service: api),

@@ -22,19 +22,21 @@ struct ReceiverService: Service {
 }
 
 /// Live detection as a service: ticks until graceful shutdown, judges a last time, then writes
-/// what is queued (alerts, resolutions, baselines) to the store before the group lets the store close.
+/// what is queued (alerts, resolutions, baselines) to the store before the group lets the store
+/// close; a cluster member then leaves the cluster.
 struct DetectionService: Service {
     let detection: LiveDetection
     let writer: AlertWriter
-    let baselines: [Baseline]
-    /// Keys of the store's alerts still unresolved at start (the detector resolves them too).
-    let unresolved: [AlertKey]
+    /// The store's state at start (baselines, keys of alerts still unresolved); `nil` for a
+    /// cluster member, which starts detection when it leads.
+    let start: DetectionStart?
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await detection.run(baselines: baselines, unresolved: unresolved)
+            await detection.run(start: start)
         }
         await writer.flush()
+        await detection.close()
     }
 }
 
