@@ -66,10 +66,10 @@ public struct DetectionConfiguration: Sendable, Hashable {
 
     public init(
         windows: [Int64] = [60, 300],
-        tickSeconds: Int64 = 10,
+        tickSeconds: Int64 = 5,
         emaAlpha: Double = 0.2,
         minimumWindows: Int = 1,
-        minimumErrors: Int = 8,
+        minimumErrors: Int = 6,
         minimumVolume: Int = 200,
         minimumBaselineWindows: Int = 3,
         minimumServiceMessages: Int = 5,

@@ -121,7 +121,10 @@ public struct Detector: Sendable {
             // The shortest window is also scanned span by span for a burst that began within it.
             let ticks = configuration.ticks(in: size)
             let scanned = size == configuration.windows.first && ticks > 1
-            anomalies += Rules.evaluate(stats, baselines: baselinesByWindow[size] ?? [:], configuration: configuration) { [ledger] scope in
+            anomalies += Rules.evaluate(
+                stats, baselines: baselinesByWindow[size] ?? [:], configuration: configuration,
+                rateBaselines: scanned ? baselinesByWindow[configuration.longestWindow] ?? [:] : [:]
+            ) { [ledger] scope in
                 scanned ? ledger.tickCounts(of: scope, endingAt: lastTick, ticks: ticks) : []
             }
             judged[size] = stats
