@@ -75,7 +75,7 @@ public struct DetectionConfiguration: Sendable, Hashable {
         minimumServiceMessages: Int = 5,
         errorSpikeMultiplier: Double = 5,
         errorSpikeFloor: Double = 0.05,
-        errorSpikeSignificance: Double = 1e-6,
+        errorSpikeSignificance: Double = 2e-7,
         highSeverityErrorRate: Double = 0.20,
         multiplierCap: Double = 1000,
         volumeSpikeMultiplier: Double = 3,

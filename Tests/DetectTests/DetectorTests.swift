@@ -78,15 +78,15 @@ func steady(_ tick: Int64, spiking: Set<String> = [], rate: Double = 0.3, perTic
     }
 
     @Test func atOneMessageASecondTheSameBurstNeedsAnotherTick() throws {
-        // 1 msg/s: the first tick's three errors are under min_errors (6); after two ticks, six
-        // errors of 20 messages (Poisson 7e-8 at 1 %) pass error_spike_significance over the six
-        // spans tested (1e-6 / 6).
+        // 1 msg/s in ticks of 10 s: the first tick's three errors are under min_errors (6); six
+        // errors of 20 messages (Poisson 7e-8 at 1 %) are not improbable enough for six spans
+        // (2e-7 / 6); nine of 30 are.
         var feed = TickFeed()
         feed.run(0...179) { steady($0) }
         feed.run(180...185) { steady($0, spiking: $0 >= 180 ? ["a"] : []) }
         let alert = try #require(feed.alerts.first)
         #expect(alert.scope == .service("a") && alert.windowSeconds == 60)
-        #expect(alert.detectedAt == epochOfTests + 1800 + 20)
+        #expect(alert.detectedAt == epochOfTests + 1800 + 30)
     }
 
     @Test func theCooldownIsPerServiceAndCategory() {

@@ -74,7 +74,7 @@ struct VigilConfiguration: Equatable, Sendable {
         var resolveAfter = 3
         var errorSpikeFactor = 5.0
         var errorSpikeFloor = 0.05
-        var errorSpikeSignificance = 1e-6
+        var errorSpikeSignificance = 2e-7
         var highSeverityErrorRate = 0.20
         var volumeSpikeFactor = 3.0
         var serviceChangeDelta = 3.0
