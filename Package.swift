@@ -200,6 +200,11 @@ let package = Package(
             path: "benchmarks/history/HistoryBenchmark"
         ),
         .executableTarget(
+            name: "DetectionBenchmark",
+            dependencies: ["Detect"],
+            path: "benchmarks/detection/DetectionBenchmark"
+        ),
+        .executableTarget(
             name: "OutboxBenchmark",
             dependencies: ["Detect", "Store", "Notify"],
             path: "benchmarks/notify/OutboxBenchmark"

@@ -18,8 +18,9 @@ public struct DetectionConfiguration: Sendable, Hashable {
     /// `error_spike` needs at least this many errors in the window: a handful of errors in a
     /// near-silent service is not a spike, whatever its rate.
     public var minimumErrors: Int
-    /// `volume_spike` needs at least this many messages in the window: a ratio against almost
-    /// nothing (a quiet host's burst of ten lines) is not evidence.
+    /// `volume_spike` needs at least this many messages in a window of 60 s or more (a shorter
+    /// window: its share, at least ``minimumVolumeFloor``; see ``minimumVolume(window:)``): a ratio
+    /// against almost nothing (a quiet host's burst of ten lines) is not evidence.
     public var minimumVolume: Int
     /// `volume_spike` and `service_change` judge a baseline only once it has learned this many
     /// completed windows (volumes and service counts need a few windows to mean "usual").
@@ -65,16 +66,16 @@ public struct DetectionConfiguration: Sendable, Hashable {
 
     public init(
         windows: [Int64] = [60, 300],
-        tickSeconds: Int64 = 10,
+        tickSeconds: Int64 = 5,
         emaAlpha: Double = 0.2,
         minimumWindows: Int = 1,
-        minimumErrors: Int = 8,
+        minimumErrors: Int = 6,
         minimumVolume: Int = 200,
         minimumBaselineWindows: Int = 3,
         minimumServiceMessages: Int = 5,
         errorSpikeMultiplier: Double = 5,
         errorSpikeFloor: Double = 0.05,
-        errorSpikeSignificance: Double = 1e-6,
+        errorSpikeSignificance: Double = 2e-7,
         highSeverityErrorRate: Double = 0.20,
         multiplierCap: Double = 1000,
         volumeSpikeMultiplier: Double = 3,
@@ -123,6 +124,21 @@ public struct DetectionConfiguration: Sendable, Hashable {
 
     /// Ticks in the longest window: the number of buckets in each service's ``WindowCounters``.
     public var ticksPerWindow: Int { Int(longestWindow / tickSeconds) }
+
+    /// The least ``minimumVolume(window:)`` asks of a window shorter than 60 s (unless
+    /// ``minimumVolume`` itself is lower): a burst of ten lines stays a burst of ten lines.
+    public static let minimumVolumeFloor = 20
+
+    /// The messages a `volume_spike` needs in a window of `window` seconds: ``minimumVolume``
+    /// (stated per 60 s) in a window of 60 s or more; in a shorter one its share
+    /// (`minimumVolume × window / 60`, rounded up), at least ``minimumVolumeFloor``. A 10-s window
+    /// (`--window 10`) thus needs 34 messages by default, not 200 — which it would rarely hold.
+    public func minimumVolume(window: Int64) -> Int {
+        let perMinute = max(1, minimumVolume)
+        guard window < 60 else { return perMinute }
+        let share = (perMinute * Int(max(1, window)) + 59) / 60
+        return max(share, min(perMinute, Self.minimumVolumeFloor))
+    }
 
     /// Ticks in `window`.
     public func ticks(in window: Int64) -> Int { Int(window / tickSeconds) }

@@ -118,7 +118,15 @@ public struct Detector: Sendable {
         for size in configuration.windows where now - size >= observedSince {
             let stats = ledger.stats(
                 endingAt: lastTick, ticks: configuration.ticks(in: size), serviceMinimum: configuration.minimumServiceMessages)
-            anomalies += Rules.evaluate(stats, baselines: baselinesByWindow[size] ?? [:], configuration: configuration)
+            // The shortest window is also scanned span by span for a burst that began within it.
+            let ticks = configuration.ticks(in: size)
+            let scanned = size == configuration.windows.first && ticks > 1
+            anomalies += Rules.evaluate(
+                stats, baselines: baselinesByWindow[size] ?? [:], configuration: configuration,
+                rateBaselines: scanned ? baselinesByWindow[configuration.longestWindow] ?? [:] : [:]
+            ) { [ledger] scope in
+                scanned ? ledger.tickCounts(of: scope, endingAt: lastTick, ticks: ticks) : []
+            }
             judged[size] = stats
         }
         var patterns: [Anomaly] = []

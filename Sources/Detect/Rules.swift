@@ -24,16 +24,24 @@ public enum Rules {
 
     /// Every rule for every scope that has a ready baseline, overall first, then services by name.
     /// `baselines` are those of the window `stats` cover.
+    /// `recentTicks`, when the window's spans are to be scanned for an error spike, gives a scope's
+    /// counts per tick over the window, oldest first; `rateBaselines` (the longest window's) give
+    /// the usual error rate they are judged against (see ``errorSpike(_:scope:baseline:configuration:rateBaseline:recentTicks:)``).
     public static func evaluate(
         _ stats: WindowStats,
         baselines: [Scope: Baseline],
-        configuration: DetectionConfiguration
+        configuration: DetectionConfiguration,
+        rateBaselines: [Scope: Baseline] = [:],
+        recentTicks: (Scope) -> [SeverityCounts] = { _ in [] }
     ) -> [Anomaly] {
         var anomalies: [Anomaly] = []
         let scopes = [Scope.overall] + stats.services.keys.sorted().map(Scope.service)
         for scope in scopes {
             guard let baseline = baselines[scope] else { continue }
-            if let anomaly = errorSpike(stats, scope: scope, baseline: baseline, configuration: configuration) {
+            if let anomaly = errorSpike(
+                stats, scope: scope, baseline: baseline, configuration: configuration, rateBaseline: rateBaselines[scope],
+                recentTicks: recentTicks)
+            {
                 anomalies.append(anomaly)
             }
             if let anomaly = volumeSpike(stats, scope: scope, baseline: baseline, configuration: configuration) {
@@ -49,39 +57,57 @@ public enum Rules {
     }
 
     /// `error_spike`: rate > multiplier × baseline rate AND rate > the absolute floor AND at least
-    /// ``DetectionConfiguration/minimumErrors`` errors in the window AND that many errors are
-    /// improbable at the baseline rate (``DetectionConfiguration/errorSpikeSignificance``).
+    /// ``DetectionConfiguration/minimumErrors`` errors AND that many errors are improbable at the
+    /// baseline rate (``DetectionConfiguration/errorSpikeSignificance``) — judged on the whole
+    /// window, or, given `recentTicks` (the scope's counts per tick over the window, oldest
+    /// first), on every span of the latest ticks.
+    ///
+    /// **Spans.** A burst that began 15 s ago is diluted in a 60-s window by 45 s of normal
+    /// traffic, and waits for enough of it to outweigh them. Judging the errors of the last
+    /// 1, 2, … k ticks against the usual rate for those ticks' messages sees it as soon as its
+    /// own errors are evidence. Testing k spans instead of one multiplies the chances of a
+    /// fluke, so each span must be k times as improbable (Bonferroni: significance / k) — the
+    /// whole window included, which is the last span. The anomaly reports the most improbable
+    /// span (a burst going on for minutes: the whole window).
+    ///
+    /// **The usual rate** the spans are judged against is `rateBaseline`'s (the longest window's)
+    /// once it is ready, else the window's own: an error rate needs many messages to be known, and
+    /// a 60-s window of a 1-msg/s service holds 60 — a few chance errors move its average to 2 or
+    /// 3 %, and a real burst then waits for twice the evidence; 300-s windows hold five times more.
     ///
     /// A zero baseline rate fires on the floor alone (any rate is infinitely many times zero);
     /// the reported multiplier is then ``DetectionConfiguration/multiplierCap``, as it is for any
     /// ratio above the cap. "high" above ``DetectionConfiguration/highSeverityErrorRate``
     /// (strictly), else "medium". For the overall scope the affected services are those whose
-    /// own rate is above the floor, most errors first (or the one with most errors if none is).
+    /// own rate in the window is above the floor, most errors first (or the one with most errors
+    /// if none is).
     public static func errorSpike(
         _ stats: WindowStats,
         scope: Scope,
         baseline: Baseline,
-        configuration: DetectionConfiguration
+        configuration: DetectionConfiguration,
+        rateBaseline: Baseline? = nil,
+        recentTicks: (Scope) -> [SeverityCounts] = { _ in [] }
     ) -> Anomaly? {
         guard isReady(baseline, configuration) else { return nil }
-        let current = stats.metrics(for: scope)
-        let errors = stats.counts(for: scope).errors
-        guard errors >= max(1, configuration.minimumErrors) else { return nil }
+        let window = stats.counts(for: scope)
+        // No span holds more errors than the window: most scopes stop here, unscanned.
+        guard window.errors >= max(1, configuration.minimumErrors) else { return nil }
+        let ticks = recentTicks(scope)
+        let steadier = ticks.count > 1 ? rateBaseline.flatMap { isReady($0, configuration) ? $0.errorRate : nil } : nil
+        let usualRate = steadier ?? baseline.errorRate
+        guard let (counts, seconds) = mostImprobableSpan(window: window, ticks: ticks, usualRate: usualRate, baseline: baseline, configuration: configuration)
+        else { return nil }
+        var current = WindowStats.metrics(of: counts)
+        if scope == .overall { current.serviceCount = Double(stats.distinctServices) }
         let rate = current.errorRate
-        guard rate > configuration.errorSpikeMultiplier * baseline.errorRate, rate > configuration.errorSpikeFloor else {
-            return nil
-        }
-        let usual = max(baseline.errorRate, configuration.errorSpikeFloor / configuration.errorSpikeMultiplier)
-        guard Self.poissonTail(atLeast: errors, mean: usual * current.volume) <= configuration.errorSpikeSignificance else {
-            return nil
-        }
-        let multiplier = ratio(rate, baseline.errorRate, cap: configuration.multiplierCap)
+        let multiplier = ratio(rate, usualRate, cap: configuration.multiplierCap)
         let severity: AlertSeverity = rate > configuration.highSeverityErrorRate ? .high : .medium
         let affected = scope.service.map { [$0] } ?? servicesExplainingErrors(stats, floor: configuration.errorSpikeFloor)
         let subject = scope.service.map { "service \($0)" } ?? "all services"
         let description =
-            "Error rate \(Formatting.percent(rate)) for \(subject) over the last \(baseline.windowSeconds) s "
-            + "(baseline \(Formatting.percent(baseline.errorRate)), \(Formatting.multiplier(multiplier)))"
+            "Error rate \(Formatting.percent(rate)) for \(subject) over the last \(seconds) s "
+            + "(baseline \(Formatting.percent(usualRate)), \(Formatting.multiplier(multiplier)))"
             + (scope == .overall && !affected.isEmpty ? "; errors from \(affected.joined(separator: ", "))" : "")
         return Anomaly(
             category: .errorSpike,
@@ -90,14 +116,54 @@ public enum Rules {
             windowSeconds: baseline.windowSeconds,
             affectedServices: affected,
             current: current,
-            baseline: baseline.metrics,
+            baseline: ScopeMetrics(errorRate: usualRate, volume: baseline.volume, serviceCount: baseline.serviceCount),
             multiplier: multiplier,
             description: description
         )
     }
 
+    /// The span that is the strongest evidence of an error spike — the counts and length of the
+    /// latest k ticks (k = 1 … `ticks.count`, each tested at significance / `ticks.count`), or
+    /// of the whole window when no ticks are given — or nil when none is evidence.
+    static func mostImprobableSpan(
+        window: SeverityCounts, ticks: [SeverityCounts], usualRate: Double, baseline: Baseline, configuration: DetectionConfiguration
+    ) -> (SeverityCounts, Int64)? {
+        guard ticks.count > 1 else {
+            guard let chance = errorSpikeChance(window, usualRate: usualRate, configuration: configuration),
+                chance <= configuration.errorSpikeSignificance
+            else { return nil }
+            return (window, baseline.windowSeconds)
+        }
+        let threshold = configuration.errorSpikeSignificance / Double(ticks.count)
+        var best: (counts: SeverityCounts, seconds: Int64, chance: Double)?
+        var span = SeverityCounts()
+        for (index, tick) in ticks.reversed().enumerated() {
+            span.add(tick)
+            guard let chance = errorSpikeChance(span, usualRate: usualRate, configuration: configuration), chance <= threshold
+            else { continue }
+            if chance < best?.chance ?? .infinity {
+                best = (span, Int64(index + 1) * configuration.tickSeconds, chance)
+            }
+        }
+        return best.map { ($0.counts, $0.seconds) }
+    }
+
+    /// The chance of `counts`' errors or more at the usual rate, when they pass the rule's other
+    /// tests (enough errors, rate above the multiple and the floor); nil when they do not.
+    static func errorSpikeChance(_ counts: SeverityCounts, usualRate: Double, configuration: DetectionConfiguration) -> Double? {
+        let errors = counts.errors
+        guard errors >= max(1, configuration.minimumErrors) else { return nil }
+        let rate = counts.errorRate
+        guard rate > configuration.errorSpikeMultiplier * usualRate, rate > configuration.errorSpikeFloor else {
+            return nil
+        }
+        let usual = max(usualRate, configuration.errorSpikeFloor / configuration.errorSpikeMultiplier)
+        return poissonTail(atLeast: errors, mean: usual * Double(counts.total))
+    }
+
     /// `volume_spike`: messages in the window > multiplier × baseline volume, with at least
-    /// ``DetectionConfiguration/minimumVolume`` messages, against a baseline of at least
+    /// ``DetectionConfiguration/minimumVolume(window:)`` messages (``DetectionConfiguration/minimumVolume``
+    /// per 60 s, a share of it in a shorter window), against a baseline of at least
     /// ``DetectionConfiguration/minimumBaselineWindows`` windows. "medium" (the design gives no
     /// severity for volume); the overall scope names the services whose own volume grew the most.
     public static func volumeSpike(
@@ -108,7 +174,7 @@ public enum Rules {
     ) -> Anomaly? {
         guard isReady(baseline, configuration, windows: configuration.minimumBaselineWindows) else { return nil }
         let current = stats.metrics(for: scope)
-        guard current.volume >= Double(max(1, configuration.minimumVolume)),
+        guard current.volume >= Double(configuration.minimumVolume(window: baseline.windowSeconds)),
             current.volume > configuration.volumeSpikeMultiplier * baseline.volume
         else { return nil }
         let multiplier = ratio(current.volume, baseline.volume, cap: configuration.multiplierCap)

@@ -57,6 +57,24 @@ struct TickLedger: Sendable {
         return WindowStats(services: services, serviceMinimum: serviceMinimum)
     }
 
+    /// The counts of `scope` (a service, or all together) in each of the `ticks` ticks ending with
+    /// `tick`, oldest first: the spans an error spike is scanned over. Called only for scopes with
+    /// enough errors in the window to matter, so summing every service for the overall scope is rare.
+    func tickCounts(of scope: Scope, endingAt tick: Int64, ticks: Int) -> [SeverityCounts] {
+        let first = tick - Int64(ticks) + 1
+        var result = [SeverityCounts](repeating: SeverityCounts(), count: max(0, ticks))
+        func add(_ counter: WindowCounters) {
+            for offset in result.indices { result[offset].add(counter.counts(atTick: first + Int64(offset))) }
+        }
+        switch scope {
+        case .service(let name):
+            if let slot = index[name] { add(counters[slot]) }
+        case .overall:
+            for counter in counters { add(counter) }
+        }
+        return result
+    }
+
     /// Whether any message was counted in the `ticks` ticks ending with `tick`.
     func hasMessages(endingAt tick: Int64, ticks: Int) -> Bool {
         counters.contains { $0.trailingWindow(endingAt: tick, ticks: ticks).total > 0 }

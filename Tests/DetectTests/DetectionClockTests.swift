@@ -23,7 +23,7 @@ import Testing
 
 @Suite struct ReplayTimeTests {
     @Test func aLongSilenceIsSkippedNotWalkedTickByTick() {
-        var detector = Detector()
+        var detector = Detector(configuration: .tenSecondTicks)
         for second in Int64(0)..<600 {
             _ = detector.record(service: "api", severity: 6, atNanoseconds: (epochOfTests + second) * 1_000_000_000)
         }
@@ -38,8 +38,8 @@ import Testing
 
     /// Skipping a silence learns exactly what walking it tick by tick learns (the live path walks).
     @Test func skippingASilenceLearnsWhatWalkingItWould() {
-        var replayed = Detector(observingSince: epochOfTests)
-        var walked = Detector(observingSince: epochOfTests)
+        var replayed = Detector(configuration: .tenSecondTicks, observingSince: epochOfTests)
+        var walked = Detector(configuration: .tenSecondTicks, observingSince: epochOfTests)
         for second in Int64(0)..<900 {
             _ = replayed.record(service: "api", severity: second % 50 == 0 ? 3 : 6, atNanoseconds: (epochOfTests + second) * 1_000_000_000)
         }
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func watchingStartsAtTheFirstMessagesTickAndOlderMessagesDoNotMoveIt() {
-        var detector = Detector()
+        var detector = Detector(configuration: .tenSecondTicks)
         _ = detector.record(service: "api", severity: 6, atNanoseconds: (epochOfTests + 25) * 1_000_000_000)
         _ = detector.record(service: "api", severity: 3, atNanoseconds: (epochOfTests + 5) * 1_000_000_000)
         _ = detector.advance(toNanoseconds: (epochOfTests + 300) * 1_000_000_000)

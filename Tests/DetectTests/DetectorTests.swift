@@ -7,7 +7,7 @@ struct TickFeed {
     var detector: Detector
     var outputs: [(at: Int64, output: DetectionOutput)] = []
 
-    init(_ detector: Detector = Detector(observingSince: epochOfTests)) {
+    init(_ detector: Detector = Detector(configuration: .tenSecondTicks, observingSince: epochOfTests)) {
         self.detector = detector
     }
 
@@ -40,7 +40,7 @@ func steady(_ tick: Int64, spiking: Set<String> = [], rate: Double = 0.3, perTic
 
 @Suite struct DetectorTests {
     @Test func nothingFiresBeforeABaselineExists() {
-        var feed = TickFeed(Detector())
+        var feed = TickFeed(Detector(configuration: .tenSecondTicks))
         // Spiking from the start: nothing to compare with, and once learned the spike *is* the baseline.
         feed.run(0...60) { steady($0, spiking: ["a"]) }
         #expect(feed.alerts.isEmpty)
@@ -78,8 +78,9 @@ func steady(_ tick: Int64, spiking: Set<String> = [], rate: Double = 0.3, perTic
     }
 
     @Test func atOneMessageASecondTheSameBurstNeedsAnotherTick() throws {
-        // 1 msg/s: six errors in the 60-s window happen by chance at 1 % (Poisson 4e-5 per tick),
-        // so the rule waits for a seventh or eighth (error_spike_significance 1e-6).
+        // 1 msg/s in ticks of 10 s: the first tick's three errors are under min_errors (6); six
+        // errors of 20 messages (Poisson 7e-8 at 1 %) are not improbable enough for six spans
+        // (2e-7 / 6); nine of 30 are.
         var feed = TickFeed()
         feed.run(0...179) { steady($0) }
         feed.run(180...185) { steady($0, spiking: $0 >= 180 ? ["a"] : []) }
@@ -121,17 +122,17 @@ func steady(_ tick: Int64, spiking: Set<String> = [], rate: Double = 0.3, perTic
     @Test func aServiceMustSendEnoughErrorsForASpike() {
         var feed = TickFeed()
         feed.run(0...179) { steady($0) }
-        // Six errors at once in "e" (60 % in that tick; with its usual one, 11.7 % over 60 s): under min_errors (8).
+        // Five errors at once in "e" (50 % in that tick; with its usual one, 10 % over 60 s): under min_errors (6).
         feed.run(180...200) { tick in
             var result = steady(tick)
-            if tick == 180 { result["e"] = counts(total: 10, errors: 6) }
+            if tick == 180 { result["e"] = counts(total: 10, errors: 5) }
             return result
         }
         #expect(feed.alerts.isEmpty, "\(feed.alerts.map(\.description))")
     }
 
     @Test func unresolvedKeysFromTheStoreAreResolvedOnlyOnceEveryWindowIsJudged() {
-        var detector = Detector()
+        var detector = Detector(configuration: .tenSecondTicks)
         detector.trackUnresolved([AlertKey(.errorSpike, .service("a"))])
         var feed = TickFeed(detector)
         feed.run(0...29) { steady($0) }

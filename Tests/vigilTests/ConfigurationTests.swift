@@ -88,7 +88,7 @@ import Testing
         ("[detection]\nwindows = 300\n", [:], "detection.windows", "non-empty array of integers"),
         ("[detection]\nwindows = []\n", [:], "detection.windows", "non-empty array of integers"),
         ("[detection]\nwindows = [60, \"300\"]\n", [:], "detection.windows", "non-empty array of integers"),
-        ("[detection]\nwindows = [60, 305]\n", [:], "detection.windows", "whole number of ticks"),
+        ("[detection]\nwindows = [60, 303]\n", [:], "detection.windows", "whole number of ticks"),
         ("", ["VIGIL_DETECTION_WINDOWS": "60,x"], "detection.windows", "VIGIL_DETECTION_WINDOWS"),
         ("[detection]\nmin_errors = 0\n", [:], "detection.min_errors", "from 1"),
         ("[detection]\nresolve_after = 0\n", [:], "detection.resolve_after", "from 1"),

@@ -214,6 +214,21 @@ def scenario_cooldown(seed: int) -> Scenario:
     return s
 
 
+def scenario_burst30(rate: float):
+    """Five services at `rate` msg/s, 1 % errors; ten bursts of 30 % errors (the usual error
+    messages) for 6 min, 20 min apart, each service twice (100 min apart: past its cooldown), each
+    starting at a random second — the issue's case, measured at one rate, ten times per seed."""
+    def make(seed: int) -> Scenario:
+        offsets = random.Random(seed + 1)
+        bursts = [(FIVE[i % 5], HOUR + i * 20 * MINUTE + offsets.uniform(0, 60), 360.0, 0.30) for i in range(10)]
+        name = f"burst30_{rate:g}ps"
+        return burst_scenario(
+            name, rate, seed,
+            f"five services at {rate:g} msg/s, 1 % errors; ten bursts of 30 % errors (the usual error messages) for "
+            "6 min, 20 min apart, in each service twice, at random seconds", bursts, hours=4.7)
+    return make
+
+
 def scenario_two_services(seed: int) -> Scenario:
     s = burst_scenario(
         "two_services_together", 2.0, seed,
@@ -402,7 +417,20 @@ SCENARIOS = {
     "services_churn": scenario_churn,
     "quiet_host": scenario_quiet_host,
     "clean_day": scenario_clean_day,
+    # Added with the span scan (time to detect at a given rate, false alarms at other rates).
+    "burst30_1ps": scenario_burst30(1.0),
+    "burst30_2ps": scenario_burst30(2.0),
+    "burst30_5ps": scenario_burst30(5.0),
+    "burst30_10ps": scenario_burst30(10.0),
+    "clean_day_quiet": lambda seed: renamed(scenario_clean_day(seed, 0.25), "clean_day_quiet", "a quarter of the traffic"),
+    "clean_day_busy": lambda seed: renamed(scenario_clean_day(seed, 2.0), "clean_day_busy", "twice the traffic"),
 }
+
+
+def renamed(s: Scenario, name: str, how: str) -> Scenario:
+    s.name = name
+    s.description += f" ({how})"
+    return s
 
 
 def scenario(name: str, seed: int = 12, scale: float = 1.0) -> Scenario:

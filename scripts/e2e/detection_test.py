@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import datetime
 from pathlib import Path
 
@@ -187,3 +188,49 @@ def test_serve_resolves_a_live_alert_and_serves_its_incident(tmp_path):
         assert status == 200, body
         incident = next(i for i in json.loads(body)["incidents"] if i["incident_id"] == incident_id)
         assert incident["status"] == "resolved" and anomaly_id in [a["anomaly_id"] for a in incident["alerts"]], incident
+
+
+def test_serve_with_a_ten_second_window_alerts_a_fourfold_volume_rise(tmp_path):
+    """`vigil serve --window 10 --tick 1` (what the cluster tests use): one service sends ~12
+    msg/s by HTTP ingest, then 4× that. min_volume (200) is stated per 60 s: a 10-s window needs
+    its share (34 messages, at least 20), not 200 — which would have ignored any rise to under
+    20 msg/s, however sharp."""
+    reason = serve_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    database = tmp_path / "volume.db"
+    server = VigilServer(tmp_path / "vigil-volume", extra=["--tick", "1", "--window", "10", "--database", f"sqlite:{database}"])
+    try:
+        def ingest(count: int, i: int) -> int:
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            logs = [{"timestamp": now, "level": "INFO", "service": "checkout", "message": f"order {i + n} served"}
+                    for n in range(count)]
+            request = urllib.request.Request(server.base + "/logs/ingest", data=json.dumps({"logs": logs}).encode(),
+                                             headers={"content-type": "application/json"}, method="POST")
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.status == 202
+            return i + count
+
+        def volume_spikes() -> list[dict]:
+            status, body = http_get(server.base + "/alerts/recent?limit=20&category=volume_spike")
+            assert status == 200, body
+            return [a for a in json.loads(body)["alerts"] if "checkout" in a["affected_services"]]
+
+        # 50 s at ~12 msg/s (three ticks' worth per 0.25 s step): baselines of four 10-s windows.
+        start, i = time.time(), 0
+        while time.time() - start < 50:
+            i = ingest(3, i)
+            time.sleep(0.25)
+        assert volume_spikes() == [], "a volume_spike before the rise"
+        # Then 4× (~48 msg/s) until the volume_spike is served, at most 40 s.
+        rise, spikes = time.time(), []
+        while time.time() - rise < 40 and not spikes:
+            i = ingest(12, i)
+            time.sleep(0.25)
+            spikes = volume_spikes()
+        assert spikes, f"no volume_spike for checkout 40 s into a 4× rise ({i} messages):\n{server.proc.output_tail()}"
+        spike = spikes[0]
+        assert spike["window_seconds"] == 10 and spike["severity"] == "medium", spike
+        print(f"volume_spike {time.time() - rise:.1f} s into the rise: {spike['description']}")
+    finally:
+        assert server.stop() == 0

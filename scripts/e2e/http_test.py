@@ -151,7 +151,7 @@ def test_api_token_from_the_environment(tmp_path, monkeypatch):
 
 def test_invalid_configuration_is_one_message_naming_the_key_and_exit_2(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text("[detection]\nwindows = [60, 305]\n")
+    bad.write_text("[detection]\nwindows = [60, 303]\n")
     proc = run([VIGIL_BIN, "serve", "--config", bad, "--http", "127.0.0.1:0"], check=False, timeout=30)
     err = proc.stderr.decode()
     assert proc.returncode == 2, err

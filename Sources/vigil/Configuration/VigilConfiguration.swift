@@ -60,11 +60,11 @@ struct VigilConfiguration: Equatable, Sendable {
     struct Detection: Equatable, Sendable {
         /// Trailing windows judged on every tick, each with baselines of its own (seconds).
         var windows: [Int64] = [60, 300]
-        var tick: Int64 = 10
+        var tick: Int64 = 5
         var cooldown: Int64 = 900
         var emaAlpha = 0.2
         var minimumWindows = 1
-        var minErrors = 8
+        var minErrors = 6
         var minVolume = 200
         var minBaselineWindows = 3
         var minServiceMessages = 5
@@ -74,7 +74,7 @@ struct VigilConfiguration: Equatable, Sendable {
         var resolveAfter = 3
         var errorSpikeFactor = 5.0
         var errorSpikeFloor = 0.05
-        var errorSpikeSignificance = 1e-6
+        var errorSpikeSignificance = 2e-7
         var highSeverityErrorRate = 0.20
         var volumeSpikeFactor = 3.0
         var serviceChangeDelta = 3.0
