@@ -14,7 +14,7 @@ struct DetectionOptions: ParsableArguments {
     @Option(name: .customLong("window"), help: "One detection window of this many seconds (detection.windows = [N]; default: windows of 60 and 300 s).")
     var windowFlag: Int64?
 
-    @Option(name: .customLong("tick"), help: "Detection tick in seconds: how often the trailing window is judged (detection.tick, default 10).")
+    @Option(name: .customLong("tick"), help: "Detection tick in seconds: how often the trailing windows are judged (detection.tick, default 5).")
     var tickFlag: Int64?
 
     @Option(help: "Database for baselines, cooldowns and alerts: sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB; env DATABASE_URL. Default: sqlite:./data/vigil.db.")
