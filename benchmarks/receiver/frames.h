@@ -58,6 +58,35 @@ static inline void print_result(const struct frames *f, int conns, double start,
            start, cpu_self());
 }
 
+/* The senders' command line: -f FILE -p PORT [-n MESSAGES] [-c CONNS] [-a ADDR] [-t DRAIN_TIMEOUT_S]
+ * (-n only where `with_limit`). Exits with the usage line on a bad one. */
+struct sender_options {
+    const char *file, *addr;
+    int port, conns, timeout_s;
+    size_t limit; /* 0 = every frame */
+};
+
+static inline struct sender_options sender_options(int argc, char **argv, const char *name, int with_limit) {
+    struct sender_options o = {.file = NULL, .addr = "127.0.0.1", .port = 0, .conns = 1, .timeout_s = 60, .limit = 0};
+    for (int c; (c = getopt(argc, argv, with_limit ? "f:p:n:c:a:t:" : "f:p:c:a:t:")) != -1;) {
+        switch (c) {
+        case 'f': o.file = optarg; break;
+        case 'p': o.port = atoi(optarg); break;
+        case 'n': o.limit = (size_t)atol(optarg); break;
+        case 'c': o.conns = atoi(optarg); break;
+        case 'a': o.addr = optarg; break;
+        case 't': o.timeout_s = atoi(optarg); break;
+        default: o.file = NULL; break;
+        }
+    }
+    if (!o.file || o.port <= 0 || o.conns < 1 || o.conns > 256) {
+        fprintf(stderr, "usage: %s -f FILE -p PORT%s [-c CONNS] [-a ADDR] [-t DRAIN_TIMEOUT_S]\n", name,
+                with_limit ? " [-n MESSAGES]" : "");
+        exit(2);
+    }
+    return o;
+}
+
 /* Maps PATH and indexes at most MAX frames (0 = all). Exits on a malformed file. */
 static inline void frames_load(struct frames *f, const char *path, size_t max) {
     int fd = open(path, O_RDONLY);

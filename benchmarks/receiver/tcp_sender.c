@@ -61,23 +61,9 @@ static void *run(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    const char *file = NULL, *addr = "127.0.0.1";
-    int port = 0, conns = 1, timeout_s = 60;
-    for (int c; (c = getopt(argc, argv, "f:p:c:a:t:")) != -1;) {
-        switch (c) {
-        case 'f': file = optarg; break;
-        case 'p': port = atoi(optarg); break;
-        case 'c': conns = atoi(optarg); break;
-        case 'a': addr = optarg; break;
-        case 't': timeout_s = atoi(optarg); break;
-        default: goto usage;
-        }
-    }
-    if (!file || port <= 0 || conns < 1 || conns > 256) {
-    usage:
-        fprintf(stderr, "usage: tcp_sender -f FILE -p PORT [-c CONNS] [-a ADDR] [-t DRAIN_TIMEOUT_S]\n");
-        return 2;
-    }
+    struct sender_options o = sender_options(argc, argv, "tcp_sender", 0);
+    const char *file = o.file, *addr = o.addr;
+    int port = o.port, conns = o.conns, timeout_s = o.timeout_s;
 
     struct frames fr;
     frames_load(&fr, file, 0);
