@@ -37,6 +37,9 @@ public struct Detector: Sendable {
     /// Services a `service_change` in progress names as vanished: their silence is the anomaly,
     /// so their baselines do not learn it (and their return is not a volume spike).
     var vanishing: Set<String> = []
+    /// Per window size, scopes whose volume rose past ``risingRatio`` × baseline and for how many
+    /// windows in a row that rise has not been learned (see ``volumeHeldWhileRising(_:size:stats:)``).
+    var rising: [Int64: [Scope: Int]] = [:]
     /// Keys whose current episode began inside their cooldown, and when the cooldown refused
     /// them: a repeat stays silent unless it outlasts a whole cooldown of its own.
     var refused: [AlertKey: Int64] = [:]
@@ -168,10 +171,45 @@ public struct Detector: Sendable {
                 var baseline = baselinesByWindow[size]?[scope] ?? Baseline(scope: scope, windowSeconds: size)
                 // A restored baseline may already know this window (a replay run twice).
                 if let learned = baseline.lastWindowEnd, learned >= windowEnd { continue }
-                baseline.update(with: stats, alpha: configuration.emaAlpha, windowEnd: windowEnd, holding: holding(scope, at: now))
+                var held = holding(scope, at: now)
+                if !held.contains(.volume), volumeHeldWhileRising(baseline, size: size, stats: stats) { held.insert(.volume) }
+                baseline.update(with: stats, alpha: configuration.emaAlpha, windowEnd: windowEnd, holding: held)
                 baselinesByWindow[size, default: [:]][scope] = baseline
             }
         }
+    }
+
+    /// A rise above this multiple of the baseline volume is not learned at once (see below).
+    static let risingRatio = 1.5
+    /// How many windows in a row a rise is kept from the baseline before it is accepted as the new
+    /// normal.
+    static let risingWindowsHeld = 3
+
+    /// Whether the window just completed must not teach `baseline` its volume because the volume
+    /// is rising: above ``risingRatio`` × the baseline (with at least the window's minimum volume),
+    /// for at most ``risingWindowsHeld`` windows in a row (then the rise is learned until the
+    /// volume is back under the ratio).
+    ///
+    /// Why: a step up in volume usually straddles a window boundary. The window that holds its
+    /// first seconds is judged below the volume rule's 3× and, learned, raises the baseline by a
+    /// fifth of the rise — enough that the next, fully risen window no longer reaches 3× (a 4×
+    /// step of one service went unalerted this way). Held, the risen window is judged against
+    /// the baseline from before the step. A lasting change is learned after the held windows.
+    mutating func volumeHeldWhileRising(_ baseline: Baseline, size: Int64, stats: WindowStats) -> Bool {
+        let scope = baseline.scope
+        let volume = stats.metrics(for: scope).volume
+        guard baseline.windowsObserved >= configuration.minimumBaselineWindows,
+            volume >= Double(configuration.minimumVolume(window: size)),
+            volume > Self.risingRatio * baseline.volume
+        else {
+            rising[size]?[scope] = nil
+            return false
+        }
+        // Held long enough: learned from now on, until the volume is back under the ratio.
+        let held = rising[size]?[scope] ?? 0
+        guard held < Self.risingWindowsHeld else { return false }
+        rising[size, default: [:]][scope] = held + 1
+        return true
     }
 
     /// How long an anomaly in progress keeps its scope's baselines from learning the quantity it
