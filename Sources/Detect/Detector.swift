@@ -119,10 +119,9 @@ public struct Detector: Sendable {
         var anomalies: [Anomaly] = []
         var judged: [Int64: WindowStats] = [:]
         for size in configuration.windows where now - size >= observedSince {
-            let stats = ledger.stats(
-                endingAt: lastTick, ticks: configuration.ticks(in: size), serviceMinimum: configuration.minimumServiceMessages)
-            // The shortest window is also scanned span by span for a burst that began within it.
             let ticks = configuration.ticks(in: size)
+            let stats = ledger.stats(endingAt: lastTick, ticks: ticks, serviceMinimum: configuration.minimumServiceMessages)
+            // The shortest window is also scanned span by span for a burst that began within it.
             let scanned = size == configuration.windows.first && ticks > 1
             anomalies += Rules.evaluate(
                 stats, baselines: baselinesByWindow[size] ?? [:], configuration: configuration,
