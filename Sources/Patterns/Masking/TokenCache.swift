@@ -17,6 +17,11 @@ public struct TokenCache: Sendable {
     /// Tokens longer than this are not cached (they are rarely repeated words).
     static let maximumLength = 32
     static let slotCount = 2048
+    /// A key's slot is its top bits (keys end with a multiply, whose high bits depend on every
+    /// byte; the low bits would not).
+    static let indexShift = UInt64(64 - slotCount.trailingZeroBitCount)
+    /// The odd multiplier keys are folded with.
+    static let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
 
     /// What a slot's bytes are: a whole token, or the `key=` part of a `key=value` token whose
     /// value runs to the token's end (its identity does not depend on the value).
@@ -50,7 +55,7 @@ public struct TokenCache: Sendable {
         /// The cached identity of `token` (whose key is `key`), if it is there.
         @inline(__always)
         func identity(of token: UnsafeRawBufferPointer, key: UInt64, kind: Kind) -> UInt64? {
-            let index = Int(truncatingIfNeeded: key) & (TokenCache.slotCount - 1)
+            let index = Int(truncatingIfNeeded: key >> TokenCache.indexShift)
             let slot = slots[index]
             guard slot.key == key, Int(slot.length) == token.count, slot.kind == kind.rawValue, token.count > 0 else { return nil }
             return ByteComparison.equal(bytes + index * TokenCache.maximumLength, token.baseAddress!, count: token.count)
@@ -60,7 +65,7 @@ public struct TokenCache: Sendable {
         @inline(__always)
         func insert(_ token: UnsafeRawBufferPointer, key: UInt64, kind: Kind, identity: UInt64) {
             guard token.count > 0, token.count <= TokenCache.maximumLength else { return }
-            let index = Int(truncatingIfNeeded: key) & (TokenCache.slotCount - 1)
+            let index = Int(truncatingIfNeeded: key >> TokenCache.indexShift)
             slots[index] = Slot(key: key, identity: identity, length: UInt8(token.count), kind: kind.rawValue)
             (bytes + index * TokenCache.maximumLength).copyMemory(from: token.baseAddress!, byteCount: token.count)
         }
@@ -83,6 +88,8 @@ extension Tokenizer {
     /// A token is found eight bytes at a time: a word with no byte ≤ 0x20 (space class and other
     /// control bytes) and no `"` is skipped whole, folded into the key with one multiply. A token
     /// with a quote goes the slow way (`tokenEnd`, the quoted `key="a b"` rule) and is not cached.
+    /// Plain numbers and `key=value` tokens skip the whole-token lookup: neither is ever cached
+    /// whole (a number is a variable; a `key=` part decides its token), so it could only miss.
     static func tokenize(
         _ bytes: UnsafeRawBufferPointer, into tokens: inout [MaskedToken], limit: Int, cache: inout TokenCache,
         buffer: inout [MaskedToken]
@@ -123,11 +130,13 @@ extension Tokenizer {
             var key: UInt64 = 0x9E37_79B9_7F4A_7C15
             var quoted = false
             var ended = false
+            var equals: UInt64 = 0  // non-zero when the token has a `=`
             while j + 8 <= end {
                 let word = base.loadUnaligned(fromByteOffset: j, as: UInt64.self)
                 let flags = Self.controlOrQuoteFlags(word)
                 if flags == 0 {
-                    key = ByteHash.mix(key ^ word)
+                    key = (key ^ word) &* TokenCache.multiplier
+                    equals |= Self.equalsFlags(word)
                     j += 8
                     continue
                 }
@@ -135,7 +144,11 @@ extension Tokenizer {
                 // when it is whitespace, the token ends there, its last bytes already in `word`.
                 let k = flags.trailingZeroBitCount >> 3
                 if classes[Int(UInt8(truncatingIfNeeded: word >> UInt64(8 * k)))] & TokenMasking.space != 0 {
-                    if k > 0 { key = ByteHash.mix(key ^ (word & ((1 &<< UInt64(8 * k)) &- 1)) ^ UInt64(k)) }
+                    if k > 0 {
+                        let mask: UInt64 = (1 &<< UInt64(8 * k)) &- 1
+                        key = (key ^ (word & mask)) &* TokenCache.multiplier
+                        equals |= Self.equalsFlags(word) & mask  // a false flag lies above a true one
+                    }
                     j += k
                     ended = true
                 }
@@ -145,6 +158,7 @@ extension Tokenizer {
                 let c = bytes[j]
                 if classes[Int(c)] & TokenMasking.space != 0 { break }
                 if c == UInt8(ascii: "\"") { quoted = true }
+                if c == UInt8(ascii: "=") { equals = 1 }
                 key = (key &<< 7 | key &>> 57) ^ UInt64(c)
                 j += 1
             }
@@ -154,21 +168,22 @@ extension Tokenizer {
                 identity = maskedIdentity(bytes, from: i, to: j, classes: classes)
             } else {
                 let token = UnsafeRawBufferPointer(rebasing: bytes[i..<j])
-                key = ByteHash.mix(key ^ UInt64(j - i))
-                if let cached = cache.identity(of: token, key: key, kind: .token) {
-                    identity = cached
-                } else if isPlainNumber(token) {
+                key = (key ^ UInt64(j - i)) &* TokenCache.multiplier
+                let first = bytes[i]
+                if first &- UInt8(ascii: "0") < 10 || first == UInt8(ascii: "."), isPlainNumber(token) {
                     identity = ByteHash.variable  // `8080`, `0.25`, `10.0.0.1`: one word with digits, never cached
-                } else if let prefix = keyPrefix(bytes, from: i, to: j, classes: classes) {
+                } else if equals != 0, let prefix = keyPrefix(bytes, from: i, to: j, classes: classes) {
                     // `trace=7f3a…`, `seq=81234`: the value never repeats, the key does.
                     let part = UnsafeRawBufferPointer(rebasing: bytes[i..<prefix])
-                    let prefixKey = ByteHash.mix(Self.rawKey(part) ^ UInt64(prefix - i) ^ 0x5EED)
+                    let prefixKey = (Self.rawKey(part) ^ UInt64(prefix - i) ^ 0x5EED) &* TokenCache.multiplier
                     if let cached = cache.identity(of: part, key: prefixKey, kind: .keyPrefix) {
                         identity = cached
                     } else {
                         identity = maskedIdentity(bytes, from: i, to: j, classes: classes)
                         cache.insert(part, key: prefixKey, kind: .keyPrefix, identity: identity)
                     }
+                } else if let cached = cache.identity(of: token, key: key, kind: .token) {
+                    identity = cached
                 } else {
                     identity = maskedIdentity(bytes, from: i, to: j, classes: classes)
                     cache.insert(token, key: key, kind: .token, identity: identity)
@@ -227,7 +242,7 @@ extension Tokenizer {
         var offset = 0
         let count = bytes.count
         while offset + 8 <= count {
-            key = ByteHash.mix(key ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            key = (key ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* TokenCache.multiplier
             offset += 8
         }
         while offset < count {
@@ -235,6 +250,15 @@ extension Tokenizer {
             offset += 1
         }
         return key
+    }
+
+    /// The high bit of each byte of `word` that is `=` — exact for the lowest flagged byte, so
+    /// exact as "is there one" over any low run of bytes.
+    @inline(__always)
+    static func equalsFlags(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let equals = word ^ (ones &* 0x3D)
+        return (equals &- ones) & ~equals & 0x8080_8080_8080_8080
     }
 
     /// Whether any of the eight bytes is ≤ 0x20 (whitespace and other control bytes) or `"`.

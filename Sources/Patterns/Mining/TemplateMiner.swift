@@ -175,12 +175,8 @@ public struct TemplateMiner: Sendable {
     /// Assigns the message whose tokens are in `scratch`.
     private mutating func assign(_ text: UnsafeRawBufferPointer) -> (id: TemplateID, isNew: Bool) {
         clock &+= 1
-        var hash = ByteHash()
-        hash.add(word: UInt64(scratch.count))
-        for token in scratch { hash.add(word: token.identity) }
-        let shape = hash.value
-
-        if let packed = shapes[shape] {
+        let key = shapeKey()
+        if let packed = shapes[key] {
             let slot = Int(UInt32(truncatingIfNeeded: packed))
             if states[slot].isLive, generations[slot] == UInt32(truncatingIfNeeded: packed >> 32) {
                 states[slot].count += 1
@@ -188,11 +184,12 @@ public struct TemplateMiner: Sendable {
                 return (states[slot].id, false)
             }
         }
+        let shape = shapeHash()
         keyRange = Self.keyRange(of: scratch, in: text, length: configuration.exactPrefix)
         let skeleton = skeletonHash()
         if let slot = mostSimilar() {
             widen(slot)
-            remember(shape, skeleton, slot)
+            remember(key, skeleton, slot)
             return (states[Int(slot)].id, false)
         }
         if let entry = skeletons[skeleton], states[Int(entry.slot)].isLive, states[Int(entry.slot)].id == entry.id {
@@ -200,13 +197,35 @@ public struct TemplateMiner: Sendable {
             let slot = Int(entry.slot)
             states[slot].count += 1
             states[slot].lastSeen = clock
-            remember(shape, skeleton, entry.slot)
+            remember(key, skeleton, entry.slot)
             return (entry.id, false)
         }
         let created = create(shape: shape, text: text)
         let slot = foldSiblings(of: created)
-        remember(shape, skeleton, slot)
+        remember(key, skeleton, slot)
         return (states[Int(slot)].id, slot == created)
+    }
+
+    /// The scratch shape's key in `shapes`: a polynomial over its token identities (a multiply
+    /// and an add per token). Why not `shapeHash()`: that one is persisted (a template's id) and
+    /// avalanches every token — two dependent multiplies and shifts per token, most of a known
+    /// message's cost here. The identities are hashes already, and an odd multiplier keeps any
+    /// one changed token from colliding; `HashIndex` mixes the key before it picks a bucket.
+    @inline(__always)
+    private func shapeKey() -> UInt64 {
+        var key = UInt64(scratch.count)
+        scratch.withUnsafeBufferPointer { tokens in
+            for token in tokens { key = key &* 0x9E37_79B9_7F4A_7C15 &+ token.identity }
+        }
+        return key
+    }
+
+    /// The scratch shape's hash: a new template's id, so it must never change.
+    private func shapeHash() -> UInt64 {
+        var hash = ByteHash()
+        hash.add(word: UInt64(scratch.count))
+        for token in scratch { hash.add(word: token.identity) }
+        return hash.value
     }
 
     /// Where a message's key words are: its first tokens — after a leading bracketed context
@@ -378,11 +397,11 @@ public struct TemplateMiner: Sendable {
         return survivor
     }
 
-    private mutating func remember(_ shape: UInt64, _ skeleton: UInt64, _ slot: Int32) {
+    private mutating func remember(_ key: UInt64, _ skeleton: UInt64, _ slot: Int32) {
         if shapes.count >= configuration.maximumShapes { shapes.removeAll() }
         if skeletons.count >= configuration.maximumShapes { skeletons.removeAll(keepingCapacity: true) }
         let entry = ShapeEntry(slot: slot, id: states[Int(slot)].id)
-        shapes.set(shape, UInt64(UInt32(bitPattern: slot)) | UInt64(generations[Int(slot)]) << 32)
+        shapes.set(key, UInt64(UInt32(bitPattern: slot)) | UInt64(generations[Int(slot)]) << 32)
         if skeleton != 0, skeletons[skeleton] == nil { skeletons[skeleton] = entry }
     }
 
