@@ -1,3 +1,5 @@
+import Patterns
+
 /// Per-service window counters for one shard, looked up by the service name's bytes.
 ///
 /// A shard receives messages whose service names are views into a receive buffer; looking them
@@ -13,7 +15,9 @@ public struct ServiceCounters: Sendable {
     }
 
     public private(set) var entries: [Entry] = []
-    private var firstByHash: [UInt64: Int] = [:]
+    /// Name hash → index of the newest entry with that hash (`HashIndex`: the hash is one already,
+    /// so no SipHash per message).
+    private var firstByHash = HashIndex()
     public let bucketCount: Int
     /// At most this many services are tracked: garbage or a misconfigured sender must not grow
     /// the table without bound. Messages of further services are counted under ``overflowName``.
@@ -30,9 +34,9 @@ public struct ServiceCounters: Sendable {
 
     /// Counts a message for the service named by `name` (with `hash == ServiceCounters.hash(name)`).
     public mutating func record(service name: UnsafeRawBufferPointer, hash: UInt64, severity: Int, at tick: Int64) {
-        var candidate = firstByHash[hash]
+        var candidate = firstByHash[hash].map { Int(truncatingIfNeeded: $0) }
         while let index = candidate {
-            if entries[index].name.withUnsafeBytes({ $0.elementsEqual(name) }) {
+            if entries[index].name.withUnsafeBytes({ ByteComparison.equal($0, name) }) {
                 entries[index].counters.record(severity: severity, at: tick)
                 return
             }
@@ -47,24 +51,46 @@ public struct ServiceCounters: Sendable {
         }
         var counters = WindowCounters(bucketCount: bucketCount, startingAt: tick)
         counters.record(severity: severity, at: tick)
-        entries.append(Entry(name: Array(name), counters: counters, nextWithSameHash: firstByHash[hash]))
-        firstByHash[hash] = entries.count - 1
+        entries.append(Entry(name: Array(name), counters: counters,
+                             nextWithSameHash: firstByHash[hash].map { Int(truncatingIfNeeded: $0) }))
+        firstByHash.set(hash, UInt64(entries.count - 1))
     }
 
-    /// FNV-1a, 64-bit: cheap, byte-oriented, good enough to spread service names over shards.
-    @inlinable
     /// ``hash(_:)`` of a name held as a `String` (replays, restores, tests).
     public static func hash(_ name: String) -> UInt64 {
         var name = name
         return name.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Eight bytes per multiply, then splitmix64's finaliser (a byte at a time cost a multiply
+    /// per byte on every message). Never persisted: it picks a shard and a table slot.
     public static func hash(_ name: UnsafeRawBufferPointer) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(name.count)
+        guard let base = name.baseAddress else { return finalise(hash) }
+        let count = name.count
+        var offset = 0
+        while offset + 8 <= count {
+            hash = (hash ^ base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            offset += 8
         }
-        return hash
+        if offset < count {
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while offset < count {
+                tail |= UInt64(base.load(fromByteOffset: offset, as: UInt8.self)) &<< shift
+                shift += 8
+                offset += 1
+            }
+            hash = (hash ^ tail) &* 0x9E37_79B9_7F4A_7C15
+        }
+        return finalise(hash)
+    }
+
+    @inline(__always)
+    private static func finalise(_ x: UInt64) -> UInt64 {
+        var z = x
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
     }
 }

@@ -181,6 +181,12 @@ final class Shard: @unchecked Sendable {
             self.counters = counters
             self.templates = templates
         }
+
+        /// Both parts as `inout` for a whole batch: one exclusivity check per batch, where
+        /// touching the properties per record cost two dynamic checks per message.
+        func withParts<Result>(_ body: (inout ServiceCounters, inout TemplateTracker?) -> Result) -> Result {
+            body(&counters, &templates)
+        }
     }
 
     let index: Int
@@ -214,18 +220,30 @@ final class Shard: @unchecked Sendable {
     }
 
     private func count(_ batch: ShardBatch) {
-        batch.forEach { record, frame in
-            guard record.parsed else { return }
-            let name = record.service.isPresent
-                ? UnsafeRawBufferPointer(rebasing: frame[record.service.start..<record.service.end])
-                : UnsafeRawBufferPointer(start: nil, count: 0)
-            state.counters.record(service: name, hash: record.serviceHash, severity: Int(record.severity),
-                                  at: record.receivedAt / tickNanoseconds)
-            if record.message.isPresent, record.severity <= mineUpToSeverity, state.templates != nil {
-                state.templates!.record(
-                    service: name, hash: record.serviceHash,
-                    message: UnsafeRawBufferPointer(rebasing: frame[record.message.start..<record.message.end]),
-                    severity: Int(record.severity), atSeconds: record.receivedAt / 1_000_000_000)
+        let tickNanoseconds = tickNanoseconds
+        let mineUpToSeverity = mineUpToSeverity
+        state.withParts { counters, templates in
+            // Records of one read share a receive time: divide once per time, not per record.
+            var lastReceivedAt = Int64.min
+            var tick: Int64 = 0
+            var second: Int64 = 0
+            batch.forEach { record, frame in
+                guard record.parsed else { return }
+                if record.receivedAt != lastReceivedAt {
+                    lastReceivedAt = record.receivedAt
+                    tick = lastReceivedAt / tickNanoseconds
+                    second = lastReceivedAt / 1_000_000_000
+                }
+                let name = record.service.isPresent
+                    ? UnsafeRawBufferPointer(rebasing: frame[record.service.start..<record.service.end])
+                    : UnsafeRawBufferPointer(start: nil, count: 0)
+                counters.record(service: name, hash: record.serviceHash, severity: Int(record.severity), at: tick)
+                if record.message.isPresent, record.severity <= mineUpToSeverity, templates != nil {
+                    templates!.record(
+                        service: name, hash: record.serviceHash,
+                        message: UnsafeRawBufferPointer(rebasing: frame[record.message.start..<record.message.end]),
+                        severity: Int(record.severity), atSeconds: second)
+                }
             }
         }
         serviceCount.store(state.counters.entries.count, ordering: .relaxed)

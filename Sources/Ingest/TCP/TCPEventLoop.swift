@@ -146,8 +146,7 @@ final class TCPEventLoop: @unchecked Sendable {
                 decode(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]), from: connection, now: now)
                 if n < readBuffer.count { return }  // drained for now
             } else if n == 0 {
-                // End of stream: a frame still in progress is delivered as far as it came.
-                connection.decoder.finish { event in handle(event, from: connection, now: now) }
+                finish(connection, now: now)  // end of stream
                 counters.truncatedFrames.publish(connection.decoder.truncatedFrames)
                 closeConnection(connection.fd)
                 return
@@ -159,16 +158,36 @@ final class TCPEventLoop: @unchecked Sendable {
         }
     }
 
+    /// One exclusive access to the builder per chunk (not one dynamic check per frame).
     private func decode(_ chunk: UnsafeRawBufferPointer, from connection: Connection, now: Int64) {
-        connection.decoder.decode(chunk) { event in handle(event, from: connection, now: now) }
+        let peer = connection.peer
+        Self.withExclusive(&builder) { builder in
+            connection.decoder.decode(chunk) { event in Self.handle(event, into: &builder, peer: peer, now: now) }
+        }
     }
 
-    private func handle(_ event: SyslogFrameDecoder.Event, from connection: Connection, now: Int64) {
+    /// Ends a connection's stream: a frame still in progress is delivered as far as it came.
+    private func finish(_ connection: Connection, now: Int64) {
+        let peer = connection.peer
+        Self.withExclusive(&builder) { builder in
+            connection.decoder.finish { event in Self.handle(event, into: &builder, peer: peer, now: now) }
+        }
+    }
+
+    @inline(__always)
+    private static func withExclusive(_ builder: inout BatchBuilder, _ body: (inout BatchBuilder) -> Void) {
+        body(&builder)
+    }
+
+    @inline(__always)
+    private static func handle(
+        _ event: SyslogFrameDecoder.Event, into builder: inout BatchBuilder, peer: PeerAddress, now: Int64
+    ) {
         switch event {
         case .frame(let frame), .truncatedFrame(let frame, _):
-            builder.add(frame, peer: connection.peer, receivedAt: now)
+            builder.add(frame, peer: peer, receivedAt: now)
         case .error(let error):
-            builder.rejectFrame(error, peer: connection.peer, receivedAt: now)
+            builder.rejectFrame(error, peer: peer, receivedAt: now)
         }
     }
 
@@ -176,7 +195,7 @@ final class TCPEventLoop: @unchecked Sendable {
         let limit = Int64(limits.idleTimeoutSeconds) * 1_000_000_000
         guard limit > 0 else { return }
         for connection in connections.values where now - connection.lastActivity > limit {
-            connection.decoder.finish { event in handle(event, from: connection, now: now) }
+            finish(connection, now: now)
             closeConnection(connection.fd)
         }
     }
