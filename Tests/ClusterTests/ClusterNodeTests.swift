@@ -30,9 +30,19 @@ struct ClusterNodeTests {
             }
             let other = try await ClusterTestServer.join("web-2:8000", location, store)
             await first.leave()
-            // Its session is gone, and the name with it: a replacement may start.
-            let replacement = try await ClusterTestServer.join("web-1:8000", location, store)
-            await replacement.leave()
+            // Its session is gone, and the name with it: a replacement may start. The server
+            // frees the lock when the session's backend exits, which follows the client's close
+            // by a moment (longer on a loaded machine): allow it two seconds.
+            var replacement: ClusterNode?
+            for _ in 0..<20 where replacement == nil {
+                do {
+                    replacement = try await ClusterTestServer.join("web-1:8000", location, store)
+                } catch ClusterError.nameTaken {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            let rejoined = try #require(replacement, "the name was still taken 2 s after its instance left")
+            await rejoined.leave()
             await other.leave()
         }
     }

@@ -35,15 +35,35 @@ enum ClusterTestServer {
         try await administer(server, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
     }
 
+    /// Runs one statement on the server's own database. `CREATE DATABASE` and `DROP DATABASE`
+    /// can fail for a moment on a loaded server (a dropped database's backends not yet gone, the
+    /// template busy with another test's `CREATE`): tried up to five times, and what failed is
+    /// thrown with the server's own words (a bare `PSQLError` says nothing).
     static func administer(_ location: PostgresLocation, _ sql: String) async throws {
-        let connection = try await location.connect(applicationName: "vigil tests", logger: logger)
-        do {
-            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
-            try await connection.close()
-        } catch {
-            try? await connection.close()
-            throw error
+        var lastError: any Error = ClusterError.closed
+        for attempt in 1...5 {
+            do {
+                let connection = try await location.connect(applicationName: "vigil tests", logger: logger)
+                do {
+                    _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+                    try await connection.close()
+                    return
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+            } catch {
+                lastError = error
+                if attempt < 5 { try await Task.sleep(for: .milliseconds(300 * attempt)) }
+            }
         }
+        throw AdministrationFailed(statement: sql, reason: String(reflecting: lastError))
+    }
+
+    struct AdministrationFailed: Error, CustomStringConvertible {
+        let statement: String
+        let reason: String
+        var description: String { "\(statement): \(reason)" }
     }
 
     /// The first column of each row of `sql` as text.
