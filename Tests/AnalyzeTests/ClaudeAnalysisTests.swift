@@ -1,6 +1,9 @@
 import Analyze
 import Detect
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import MetricsTestKit
 import Store
 import Testing
@@ -198,10 +201,12 @@ import Testing
     }
 
     @Test func unreachableServerFallsBackToTheOfflineSummary() async throws {
-        // A port nothing listens on: bind one, note it, close it.
-        let standIn = try await MessagesStandIn.start([.respond(status: 200, body: "")])
-        let port = standIn.port
-        await standIn.stop()
+        // A port nothing listens on, held for the whole test: bound but not listening, so a
+        // connection is refused and no parallel test's server can take the port meanwhile (a port
+        // bound, noted and closed was sometimes reused by another test under load).
+        let closed = try ClosedPort()
+        defer { closed.release() }
+        let port = closed.port
         let alert = paymentsAlert()
         try await withAlertStore([alert]) { store in
             var configuration = standInConfiguration("http://127.0.0.1:\(port)", totalTimeout: .seconds(2))
@@ -220,4 +225,33 @@ import Testing
             expectOffline(analysed, errorContaining: error.isEmpty ? "(none)" : error)
         }
     }
+}
+
+/// A loopback TCP port bound by this process and never listened on: connecting to it is refused.
+struct ClosedPort {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                bind(fd, address, length) == 0 && getsockname(fd, address, &length) == 0
+            }
+        }
+        guard bound else {
+            close(fd)
+            throw POSIXError(.EADDRNOTAVAIL)
+        }
+        self.fd = fd
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func release() { close(fd) }
 }
