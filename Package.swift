@@ -43,6 +43,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
+                "Syslog",
                 "Patterns",
                 "Detect",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),

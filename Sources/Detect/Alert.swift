@@ -116,8 +116,7 @@ public struct Alert: Sendable, Hashable {
 
     /// Seconds since the epoch as RFC 3339 UTC.
     public static func rfc3339(seconds: Int64) -> String {
-        SyslogTimestamp(nanosecondsSinceEpoch: seconds * 1_000_000_000, utcOffsetSeconds: 0, hasExplicitOffset: true)
-            .rfc3339UTC
+        SyslogTimestamp(utcSeconds: seconds).rfc3339UTC
     }
 
     /// The category and scope this alert is about.

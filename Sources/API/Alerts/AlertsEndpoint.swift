@@ -2,6 +2,7 @@ import Detect
 import Foundation
 import Hummingbird
 import Store
+import Syslog
 
 /// `GET /alerts/recent?limit=&category=&service=&since=` and `GET /alerts/{anomaly_id}`: alerts
 /// from the store, in the alert JSON `vigil analyze` prints. A database that cannot answer is
@@ -53,8 +54,6 @@ public struct AlertsEndpoint: Sendable {
     public static func seconds(_ text: String) -> Int64? {
         if let seconds = Int64(text) { return seconds }
         guard RFC3339Check.isValid(text) else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = text.contains(".") ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
-        return formatter.date(from: text).map { Int64($0.timeIntervalSince1970.rounded(.down)) }
+        return SyslogTimestamp(iso8601: text)?.secondsSinceEpoch
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Syslog
 
 /// The cluster's part of `/health`, as the executable's cluster node reports it (the API knows
 /// nothing of how the cluster works; a test plugs in a fixed one).
@@ -41,10 +42,9 @@ public struct ClusterHealth: Sendable, Hashable {
     }
 
     var json: [String: Any] {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         func object(_ member: Member) -> [String: Any] {
-            ["instance": member.instance, "last_flush": formatter.string(from: member.lastFlush), "lag_ms": member.lagMilliseconds]
+            let lastFlush = SyslogTimestamp(utcMilliseconds: Int64((member.lastFlush.timeIntervalSince1970 * 1000).rounded(.down)))
+            return ["instance": member.instance, "last_flush": lastFlush.rfc3339UTC(.milliseconds), "lag_ms": member.lagMilliseconds]
         }
         var body: [String: Any] = [
             "role": role, "instance": instance, "members": members.map(object), "dropped": dropped.map(object),

@@ -2,6 +2,7 @@ import Detect
 import Foundation
 import Hummingbird
 import Ingest
+import Syslog
 
 /// `GET /services`: per service, the trailing (longest) window's volume and error rate (as
 /// detection sees them now), its learned baseline at that window and when it was last heard from.
@@ -18,7 +19,6 @@ struct ServicesEndpoint: Sendable {
         for baseline in await detection.baselines() {
             if let service = baseline.scope.service, baseline.windowSeconds == windowSeconds { baselines[service] = baseline }
         }
-        let formatter = ISO8601DateFormatter()
         let services: [[String: Any]] = activity.sorted { $0.service < $1.service }.map { entry in
             var object: [String: Any] = [
                 "service": entry.service,
@@ -26,7 +26,7 @@ struct ServicesEndpoint: Sendable {
                 "errors": entry.counts.errors,
                 "error_rate": entry.counts.errorRate,
                 // The end of the tick it was last seen in: tick resolution, not the message's time.
-                "last_seen": formatter.string(from: Date(timeIntervalSince1970: Double((entry.lastSeenTick + 1) * tickSeconds))),
+                "last_seen": SyslogTimestamp(utcSeconds: (entry.lastSeenTick + 1) * tickSeconds).rfc3339UTC(.none),
             ]
             if let baseline = baselines[entry.service] {
                 object["baseline"] = [

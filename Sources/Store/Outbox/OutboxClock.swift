@@ -1,4 +1,5 @@
 import Detect
+import Syslog
 
 /// Outbox time: milliseconds since the epoch on the wall clock — rows are compared across
 /// processes, so a monotonic clock would not do; instances sharing PostgreSQL need synchronised
@@ -8,9 +9,6 @@ public enum OutboxClock {
 
     /// RFC 3339 UTC with milliseconds, exactly (no floating point): `2024-01-15T10:30:45.123Z`.
     public static func rfc3339(milliseconds: Int64) -> String {
-        let (seconds, remainder) = milliseconds.quotientAndRemainder(dividingBy: 1000)
-        let (whole, fraction) = remainder < 0 ? (seconds - 1, remainder + 1000) : (seconds, remainder)
-        let digits = String(fraction)
-        return Alert.rfc3339(seconds: whole).prefix(19) + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+        SyslogTimestamp(utcMilliseconds: milliseconds).rfc3339UTC(.milliseconds)
     }
 }

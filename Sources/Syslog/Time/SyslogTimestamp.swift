@@ -40,17 +40,44 @@ public struct SyslogTimestamp: Sendable, Hashable {
         return remainder < 0 ? remainder + 1_000_000_000 : remainder
     }
 
+    /// An instant in UTC, `seconds` since the epoch (no offset written by anyone).
+    @inlinable
+    public init(utcSeconds seconds: Int64) {
+        self.init(nanosecondsSinceEpoch: seconds &* 1_000_000_000, utcOffsetSeconds: 0, hasExplicitOffset: true)
+    }
+
+    /// An instant in UTC, `milliseconds` since the epoch.
+    @inlinable
+    public init(utcMilliseconds milliseconds: Int64) {
+        self.init(nanosecondsSinceEpoch: milliseconds &* 1_000_000, utcOffsetSeconds: 0, hasExplicitOffset: true)
+    }
+
+    /// The fraction of a second an RFC 3339 rendering carries (cut, not rounded: a rendered
+    /// time never lies in the future of the instant).
+    public enum Fraction: Sendable {
+        /// `2024-01-15T10:30:45Z`
+        case none
+        /// `2024-01-15T10:30:45.123Z`
+        case milliseconds
+        /// `2024-01-15T10:30:45.123000Z`, nine digits when the instant has sub-microsecond precision.
+        case precise
+    }
+
     /// RFC 3339 in UTC with a fraction: `2003-10-11T22:14:15.003000Z` (9 digits when the
     /// instant has sub-microsecond precision).
-    public var rfc3339UTC: String {
+    public var rfc3339UTC: String { rfc3339UTC(.precise) }
+
+    /// RFC 3339 in UTC with the given fraction. The one place Vigil writes a date-time: the API,
+    /// the analyzer's output, notifications, the outbox and the log all call it.
+    public func rfc3339UTC(_ fraction: Fraction) -> String {
         var out = [UInt8]()
         out.reserveCapacity(32)
-        appendRFC3339UTC(to: &out)
+        appendRFC3339UTC(to: &out, fraction: fraction)
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends ``rfc3339UTC`` as ASCII bytes, without an intermediate `String`.
-    public func appendRFC3339UTC(to out: inout [UInt8]) {
+    /// Appends ``rfc3339UTC(_:)`` as ASCII bytes, without an intermediate `String`.
+    public func appendRFC3339UTC(to out: inout [UInt8], fraction: Fraction = .precise) {
         let seconds = secondsSinceEpoch
         let nanos = nanosecondOfSecond
         let (quotient, remainder) = seconds.quotientAndRemainder(dividingBy: 86_400)
@@ -71,8 +98,15 @@ public struct SyslogTimestamp: Sendable, Hashable {
         out.append(UInt8(ascii: "T")); digits(secondOfDay / 3600, 2)
         out.append(UInt8(ascii: ":")); digits(secondOfDay / 60 % 60, 2)
         out.append(UInt8(ascii: ":")); digits(secondOfDay % 60, 2)
-        out.append(UInt8(ascii: "."))
-        if nanos % 1000 == 0 { digits(nanos / 1000, 6) } else { digits(nanos, 9) }
+        switch fraction {
+        case .none:
+            break
+        case .milliseconds:
+            out.append(UInt8(ascii: ".")); digits(nanos / 1_000_000, 3)
+        case .precise:
+            out.append(UInt8(ascii: "."))
+            if nanos % 1000 == 0 { digits(nanos / 1000, 6) } else { digits(nanos, 9) }
+        }
         out.append(UInt8(ascii: "Z"))
     }
 }

@@ -1,6 +1,8 @@
+import Detect
 import Foundation
 import Logging
 import Synchronization
+import Syslog
 
 /// swift-log's output for a daemon: one JSON object per line on standard error —
 /// `{"time":…,"level":…,"label":…,"message":…,"metadata":{…}}` — which journald, Vector or
@@ -47,9 +49,8 @@ struct JSONLogHandler: LogHandler {
     }
 
     private static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        SyslogTimestamp(nanosecondsSinceEpoch: WallClock().nanosecondsSinceEpoch, utcOffsetSeconds: 0, hasExplicitOffset: true)
+            .rfc3339UTC(.milliseconds)
     }
 }
 
