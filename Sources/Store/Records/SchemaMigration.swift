@@ -13,15 +13,12 @@ struct SchemaMigration: Sendable {
 extension [SchemaMigration] {
     var latestVersion: Int { map(\.version).max() ?? 0 }
 
-    /// Refuses a database migrated by a newer Vigil, whose schema this build may misread.
-    func checkKnows(_ found: Int64) throws(StoreError) {
-        guard found <= latestVersion else { throw .schemaTooNew(found: Int(found), known: latestVersion) }
-    }
-
-    /// The migrations a database with `applied` versions lacks, in version order; refuses a
-    /// database that has a version this build does not know.
+    /// The migrations a database with `applied` versions lacks, in version order. Refuses a
+    /// database migrated by a newer Vigil (a version this build does not know), whose schema this
+    /// build may misread.
     func missing(from applied: Set<Int64>) throws(StoreError) -> [SchemaMigration] {
-        try checkKnows(applied.max() ?? 0)
+        let found = applied.max() ?? 0
+        guard found <= latestVersion else { throw .schemaTooNew(found: Int(found), known: latestVersion) }
         return filter { !applied.contains(Int64($0.version)) }.sorted { $0.version < $1.version }
     }
 }
