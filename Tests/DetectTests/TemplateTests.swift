@@ -49,6 +49,21 @@ struct TemplateTests {
         #expect(window.novel.map(\.since) == [4670])
     }
 
+    @Test("pruning forgets evicted templates not seen since, and keeps the miner's own")
+    func pruningFollowsTheMinersCap() {
+        var tracker = TemplateTracker(configuration: .init(tickSeconds: 10, bucketsPerWindow: 6, maximumTemplatesPerService: 2))
+        let kinds = ["disk full on volume", "cache warmed in", "user logged out after", "queue drained by worker", "lease renewed for node"]
+        for (offset, kind) in kinds.enumerated() {
+            tracker.record(service: "api", message: "\(kind) \(offset) now", severity: 6, atSeconds: 1000 + Int64(offset))
+        }
+        // The miner keeps two; the bookkeeping of the three it evicted stays until pruned.
+        #expect(tracker.templateCount == kinds.count)
+        tracker.prune(notSeenSince: 1003)
+        // Evicted and silent since before 1003: forgotten. The two the miner keeps stay.
+        #expect(tracker.templateCount == 2)
+        #expect(tracker.persistentTemplates.count == 2)
+    }
+
     @Test("restored templates keep their ids and are not novel")
     func restore() {
         var first = TemplateTracker(configuration: .init(tickSeconds: 10, bucketsPerWindow: 6))

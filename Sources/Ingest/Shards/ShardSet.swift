@@ -90,6 +90,15 @@ public final class ShardSet: Sendable {
         }
     }
 
+    /// Forgets, in every shard, the bookkeeping of evicted templates not seen since `seconds`:
+    /// for a process whose templates another one stores (a cluster member), so that its memory
+    /// still follows the miners' caps.
+    public func pruneTemplates(notSeenSince seconds: Int64) {
+        for shard in shards {
+            shard.queue.sync { shard.state.templates?.prune(notSeenSince: seconds) }
+        }
+    }
+
     /// Gives each shard the saved templates of the services it owns (before receiving starts).
     public func restore(_ templates: [PersistentTemplate]) {
         let byShard = Dictionary(grouping: templates) { template in

@@ -43,6 +43,11 @@ final class ClusterTicks: TickSource {
     }
 
     func feed(at boundary: Int64, observed: Int64?) async -> TickFeed {
+        // Every member, leader or not, once per longest window: the leader stores the cluster's
+        // templates itself, so nothing else would forget the shards' evicted ones.
+        if boundary % configuration.longestWindow == 0 {
+            shards.pruneTemplates(notSeenSince: boundary - configuration.longestWindow)
+        }
         switch await node.step(boundary: boundary, local: local) {
         case .follower:
             return .follow(templates: shards.templateWindow(endingAtTick: boundary / configuration.tickSeconds - 1))
