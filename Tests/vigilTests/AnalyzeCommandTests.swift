@@ -24,21 +24,8 @@ import Testing
 
     /// Runs `vigil analyze` and returns its exit status and the alerts it printed.
     static func analyze(_ arguments: [String]) throws -> (status: Int32, alerts: [[String: Any]]) {
-        let process = Process()
-        process.executableURL = ParseCommandTests.binary
-        process.arguments = ["analyze"] + arguments
-        // Never the real Messages API from a test: without a key the analysis is offline.
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ANTHROPIC_") }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = Pipe()
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let alerts = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
-        return (process.terminationStatus, alerts)
+        let result = try VigilBinary.run(["analyze"] + arguments)
+        return (result.status, result.objects.filter { !$0.isEmpty })
     }
 
     static func write(_ text: String) throws -> String {

@@ -33,23 +33,8 @@ import Testing
     }
 
     func vigil(_ arguments: [String], stdin: String) throws -> (status: Int32, lines: [[String: Any]], stderr: String) {
-        let process = Process()
-        process.executableURL = ParseCommandTests.binary
-        process.arguments = arguments
-        let input = Pipe(), output = Pipe(), error = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let lines = try out.split(separator: UInt8(ascii: "\n")).map {
-            try JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] ?? [:]
-        }
-        return (process.terminationStatus, lines, String(decoding: err, as: UTF8.self))
+        let result = try VigilBinary.run(arguments, stdin: stdin)
+        return (result.status, result.objects, result.stderr)
     }
 
     @Test func rawLinesGetOneObjectEachWithTheFinalTemplate() throws {

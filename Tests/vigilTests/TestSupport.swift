@@ -38,3 +38,51 @@ func canonicalJSON(_ value: Any?) -> String {
     }
     return String(decoding: data, as: UTF8.self)
 }
+
+/// The built `vigil` binary, run from outside as a user runs it.
+enum VigilBinary {
+    static let url = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(".build/debug/vigil")
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+        /// Each output line decoded as a JSON object (`[:]` for a line that is not one).
+        var objects: [[String: Any]] {
+            lines.map { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] ?? [:] }
+        }
+    }
+
+    /// Runs `vigil arguments` with `stdin`, reading its output while it is written (a large
+    /// output cannot fill the pipe and stall it). Never the real Messages API from a test: the
+    /// `ANTHROPIC_` variables are not passed on.
+    static func run(_ arguments: [String], stdin: String = "") throws -> Result {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ANTHROPIC_") }
+        let input = Pipe(), output = Pipe(), error = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        final class Collected: @unchecked Sendable {  // written by the readers, read after they end
+            var out = Data()
+            var err = Data()
+        }
+        let collected = Collected()
+        let readers = DispatchGroup()
+        DispatchQueue.global().async(group: readers) { collected.out = output.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: readers) { collected.err = error.fileHandleForReading.readDataToEndOfFile() }
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try input.fileHandleForWriting.close()
+        readers.wait()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: collected.out, as: UTF8.self),
+            stderr: String(decoding: collected.err, as: UTF8.self))
+    }
+}
