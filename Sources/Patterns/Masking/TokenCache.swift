@@ -10,12 +10,17 @@
 /// `TokenMasking`.
 ///
 /// Direct-mapped: a slot holds one token (up to `maximumLength` bytes, compared byte for byte on a
-/// hit); a colliding token replaces it. Fixed size (about 110 KiB), allocated once: no allocation
+/// hit; a longer one, up to `maximumLongLength`, by a second 64-bit fingerprint of its bytes, as
+/// template ids are hashes too); a colliding token replaces it. Fixed size (about 110 KiB), allocated once: no allocation
 /// per message. One serves every miner of an owner (a shard's services share it), since masking
 /// does not depend on the service.
 public struct TokenCache: Sendable {
-    /// Tokens longer than this are not cached (they are rarely repeated words).
+    /// Tokens up to this long are kept byte for byte.
     static let maximumLength = 32
+    /// Longer tokens (Java class names, padding) are kept by fingerprint, up to this long, and
+    /// only when masking left them whole: a long token with a value inside (a URL with an id)
+    /// rarely comes back and would only push words out.
+    static let maximumLongLength = 255
     static let slotCount = 2048
     /// A key's slot is its top bits (keys end with a multiply, whose high bits depend on every
     /// byte; the low bits would not).
@@ -28,6 +33,8 @@ public struct TokenCache: Sendable {
     enum Kind: UInt8, Sendable {
         case token = 1
         case keyPrefix = 2
+        /// A token longer than `maximumLength`: its fingerprint sits where a short token's bytes would.
+        case longToken = 3
     }
 
     struct Slot: Sendable {
@@ -60,6 +67,21 @@ public struct TokenCache: Sendable {
             guard slot.key == key, Int(slot.length) == token.count, slot.kind == kind.rawValue, token.count > 0 else { return nil }
             return ByteComparison.equal(bytes + index * TokenCache.maximumLength, token.baseAddress!, count: token.count)
                 ? slot.identity : nil
+        }
+
+        /// The cached identity of a long token (`maximumLength` < count ≤ `maximumLongLength`).
+        func identity(ofLong token: UnsafeRawBufferPointer, key: UInt64, fingerprint: UInt64) -> UInt64? {
+            let index = Int(truncatingIfNeeded: key >> TokenCache.indexShift)
+            let slot = slots[index]
+            guard slot.key == key, Int(slot.length) == token.count, slot.kind == Kind.longToken.rawValue else { return nil }
+            return (bytes + index * TokenCache.maximumLength).load(as: UInt64.self) == fingerprint ? slot.identity : nil
+        }
+
+        func insert(long token: UnsafeRawBufferPointer, key: UInt64, fingerprint: UInt64, identity: UInt64) {
+            guard token.count > TokenCache.maximumLength, token.count <= TokenCache.maximumLongLength else { return }
+            let index = Int(truncatingIfNeeded: key >> TokenCache.indexShift)
+            slots[index] = Slot(key: key, identity: identity, length: UInt8(token.count), kind: Kind.longToken.rawValue)
+            (bytes + index * TokenCache.maximumLength).storeBytes(of: fingerprint, as: UInt64.self)
         }
 
         @inline(__always)
@@ -184,9 +206,11 @@ extension Tokenizer {
                     }
                 } else if let cached = cache.identity(of: token, key: key, kind: .token) {
                     identity = cached
-                } else {
+                } else if token.count <= TokenCache.maximumLength {
                     identity = maskedIdentity(bytes, from: i, to: j, classes: classes)
                     cache.insert(token, key: key, kind: .token, identity: identity)
+                } else {
+                    identity = longIdentity(bytes, from: i, to: j, key: key, cache: cache, classes: classes)
                 }
             }
             if identity != ByteHash.variable, previousIsVariable, TokenMasking.isUnit(bytes, from: i, to: j, classes: classes) {
@@ -198,6 +222,45 @@ extension Tokenizer {
             i = j
         }
         return count
+    }
+
+    /// A token longer than the byte-for-byte slots: looked up by fingerprint; masked on a miss,
+    /// and kept only when masking left it whole (a constant with no value inside).
+    @inline(never)  // rare: kept out of the tokenizer's loop
+    private static func longIdentity(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, key: UInt64, cache: TokenCache.Storage,
+        classes: UnsafeBufferPointer<UInt8>
+    ) -> UInt64 {
+        guard end - start <= TokenCache.maximumLongLength else {
+            return maskedIdentity(bytes, from: start, to: end, classes: classes)
+        }
+        let token = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        let fingerprint = Self.fingerprint(token)
+        if let cached = cache.identity(ofLong: token, key: key, fingerprint: fingerprint) { return cached }
+        var sink = WholeTokenHash()
+        guard case .constant = TokenMasking.mask(bytes, from: start, to: end, into: &sink, classes: classes) else {
+            return ByteHash.variable
+        }
+        if !sink.masked { cache.insert(long: token, key: key, fingerprint: fingerprint, identity: sink.hash.value) }
+        return sink.hash.value
+    }
+
+    /// A second 64-bit hash of a long token's bytes, independent of its key (another multiplier,
+    /// another seed, the length folded first): a hit needs both to agree.
+    static func fingerprint(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var value: UInt64 = 0xD6E8_FEB8_6659_FD93 ^ UInt64(bytes.count)
+        var offset = 0
+        let count = bytes.count
+        while offset + 8 <= count {
+            value = (value ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            value ^= value >> 29
+            offset += 8
+        }
+        while offset < count {
+            value = (value ^ UInt64(bytes[offset])) &* 0xC4CE_B9FE_1A85_EC53
+            offset += 1
+        }
+        return value ^ (value >> 32)
     }
 
     /// For a `key=value` token whose value runs to the token's end — non-empty, with no
@@ -278,5 +341,18 @@ extension Tokenizer {
         let quotes = word ^ (ones &* 0x22)
         let quote = (quotes &- ones) & ~quotes & highs
         return low | quote
+    }
+}
+
+/// The masked identity of a token, noting whether masking replaced anything in it.
+struct WholeTokenHash: MaskedByteSink {
+    var hash = ByteHash()
+    var masked = false
+
+    mutating func append(_ byte: UInt8) { hash.add(byte) }
+    mutating func append(_ bytes: UnsafeRawBufferPointer) { hash.add(bytes) }
+    mutating func appendVariable() {
+        masked = true
+        hash.appendVariable()
     }
 }
