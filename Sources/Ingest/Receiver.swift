@@ -34,7 +34,7 @@ public final class Receiver: Sendable {
             udp: [SocketAddress], tcp: [SocketAddress],
             udpThreads: Int = Receiver.coreCount, tcpThreads: Int = Receiver.coreCount,
             maxMessageSize: Int = SyslogParser.defaultMaxMessageSize, receiveBufferBytes: Int = 32 << 20,
-            udpBatchSize: Int = 64, maxTCPConnections: Int = 4096, tcpIdleTimeoutSeconds: Int = 600,
+            udpBatchSize: Int = 128, maxTCPConnections: Int = 4096, tcpIdleTimeoutSeconds: Int = 600,
             parser: SyslogParser = SyslogParser(), allow: SourceAllowlist = .everyone, errorRingCapacity: Int = 1000
         ) {
             self.allow = allow
