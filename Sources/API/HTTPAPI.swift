@@ -154,8 +154,9 @@ public enum HTTPAPI {
 
 extension HTTPAPI {
     /// HTTP/1.1, over TLS when `tls` is given (`api.tls_cert`, `api.tls_key`): the JSON ingest and
-    /// `systemd-journal-upload` can then send over HTTPS. A bad file is an error here, at start-up.
-    public static func server(tls: TLSCredentials?) throws -> HTTPServerBuilder {
+    /// `systemd-journal-upload` can then send over HTTPS. Each handshake takes the identity
+    /// current at its start, so ``ReloadableServerIdentity/reload()`` (SIGHUP) rotates it.
+    public static func server(tls: ReloadableServerIdentity?) throws -> HTTPServerBuilder {
         guard let tls else { return .http1() }
         return try .tls(.http1(), tlsConfiguration: tls.makeServerConfiguration())
     }

@@ -461,6 +461,44 @@ def test_sighup_reloads_the_certificate_without_dropping_a_connection(tmp_path, 
         assert server.stop() == 0
 
 
+def test_sighup_reloads_the_api_https_certificate(tmp_path, pki):
+    """The API served over HTTPS (api.tls_cert) hands new connections the new certificate after
+    SIGHUP, without a restart; a broken file on reload keeps the working one, and is counted."""
+    workdir = tmp_path / "vigil"
+    workdir.mkdir(parents=True)
+    cert, key = workdir / "api.pem", workdir / "api.key"
+    shutil.copy(pki.server[0], cert)
+    shutil.copy(pki.server[1], key)
+    server = VigilServer(workdir, extra=["--database", f"sqlite:{workdir / 'v.db'}", "--api-tls-cert", cert,
+                                         "--api-tls-key", key], scheme="https", ca=pki.ca_pem)
+
+    def served_serial() -> str:
+        context = ssl.create_default_context(cafile=str(pki.ca_pem))
+        with socket.create_connection(("127.0.0.1", server.http), timeout=5) as raw:
+            with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                return tls.getpeercert()["serialNumber"]
+
+    def reloads(result: str) -> float:
+        return server.metrics().get("vigil_api_certificate_reloads_total", result=result)
+
+    try:
+        first = served_serial()
+        shutil.copy(pki.server2[0], cert)
+        shutil.copy(pki.server2[1], key)
+        server.proc.popen.send_signal(signal.SIGHUP)
+        wait_for(lambda: reloads("ok") == 1, "the API certificate's reload")
+        second = served_serial()
+        assert second != first
+        assert http_get(server.base + "/health", 5.0, server.context)[0] == 200
+        key.write_text("not a key\n")
+        server.proc.popen.send_signal(signal.SIGHUP)
+        wait_for(lambda: reloads("failed") == 1, "the failed reload")
+        assert served_serial() == second
+        assert http_get(server.base + "/health", 5.0, server.context)[0] == 200
+    finally:
+        assert server.stop() == 0
+
+
 def test_rejected_messages_over_tls_land_in_errors_recent(tmp_path, pki):
     server = TLSVigil(tmp_path / "vigil", pki, extra=["--error-ring", "5"])
     try:

@@ -74,18 +74,20 @@ extension VigilConfiguration {
 
 /// Syslog over TLS as a service: listed after the receiver, so at shutdown it closes its
 /// connections (delivering their frames in progress) before the receiver drains the shards.
-/// SIGHUP reloads its certificates (new connections get them; open ones stay up).
+/// SIGHUP reloads its certificates and the API's HTTPS one (new connections get them; open ones
+/// stay up).
 struct TLSIntakeService: Service {
     let server: TLSSyslogServer?
+    let apiIdentity: ReloadableServerIdentity?
     let logger: Logger
 
     func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
             for await _ in hangups {
-                if let server {
-                    server.reloadCertificates()
-                } else {
+                server?.reloadCertificates()
+                apiIdentity?.reload()
+                if server == nil, apiIdentity == nil {
                     logger.info("SIGHUP: no TLS listener, nothing to reload")
                 }
             }

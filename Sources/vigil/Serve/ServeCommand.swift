@@ -165,6 +165,15 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("cannot start syslog over TLS", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
+        let apiIdentity: ReloadableServerIdentity?
+        do {
+            apiIdentity = try config.apiTLSCredentials.map { credentials throws(TLSCredentials.LoadError) in
+                try ReloadableServerIdentity(credentials: credentials, logger: logger, metricsLabel: "vigil_api_certificate_reloads_total")
+            }
+        } catch {
+            logger.critical("cannot serve the API over TLS", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
         // The database is opened before anything is received: a wrong URL or an unreachable
         // server is a clear start-up error. Outages later are queued by the AlertWriter.
         let store: any VigilStore
@@ -248,7 +257,7 @@ struct ServeCommand: AsyncParsableCommand {
                     errorSpikeFactor: detectionConfiguration.errorSpikeMultiplier, errorSpikeFloor: detectionConfiguration.errorSpikeFloor,
                     volumeSpikeFactor: detectionConfiguration.volumeSpikeMultiplier),
                 cluster: cluster.map(ClusterHealthReport.init)),
-            logger: logger, server: try HTTPAPI.server(tls: config.apiTLSCredentials),
+            logger: logger, server: try HTTPAPI.server(tls: apiIdentity),
             onServerRunning: { port in
                 logger.info("serving HTTP", metadata: [
                     "address": "\(httpAddress.host):\(port)", "auth": "\(config.api.token.isEmpty ? "none" : "bearer")",
@@ -266,7 +275,7 @@ struct ServeCommand: AsyncParsableCommand {
                 .init(service: HistoryService(recorder: history)),
                 .init(service: DetectionService(detection: detection, writer: writer, start: start)),
                 .init(service: ReceiverService(receiver: receiver, tap: tapWriter, logger: logger)),
-                .init(service: TLSIntakeService(server: tls, logger: logger)),
+                .init(service: TLSIntakeService(server: tls, apiIdentity: apiIdentity, logger: logger)),
                 .init(service: api),
                 .init(service: ReadinessService(readiness: readiness, logger: logger)),
             ],
