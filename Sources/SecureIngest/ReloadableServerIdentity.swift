@@ -16,16 +16,13 @@ public final class ReloadableServerIdentity: Sendable {
         var key: NIOSSLPrivateKeySource
     }
     private let current: Mutex<Identity>
-    private let logger: Logger
-    private let reloads: (ok: Counter, failed: Counter)
+    private let reloads: CertificateReloads
 
     /// Reads the files; a bad one is an error here, at start-up.
     public init(credentials: TLSCredentials, logger: Logger, metricsLabel: String) throws(TLSCredentials.LoadError) {
         self.credentials = credentials
         self.current = Mutex(try Self.read(credentials))
-        self.logger = logger
-        reloads = (Counter(label: metricsLabel, dimensions: [("result", "ok")]),
-                   Counter(label: metricsLabel, dimensions: [("result", "failed")]))
+        reloads = CertificateReloads(label: metricsLabel, logger: logger)
     }
 
     /// The configuration to build the server from: the files as read, and a callback that hands
@@ -46,16 +43,9 @@ public final class ReloadableServerIdentity: Sendable {
     /// not fit its certificate) the current identity stays, and the failure is logged and counted.
     @discardableResult
     public func reload() -> Bool {
-        do {
+        reloads.attempt(certificate: credentials.certificatePath) { () throws(TLSCredentials.LoadError) in
             let fresh = try Self.read(credentials)
             current.withLock { $0 = fresh }
-            reloads.ok.increment()
-            logger.info("TLS certificate reloaded", metadata: ["certificate": "\(credentials.certificatePath)"])
-            return true
-        } catch {
-            reloads.failed.increment()
-            logger.error("TLS certificate reload failed; the previous certificate stays in use", metadata: ["error": "\(error.description)"])
-            return false
         }
     }
 

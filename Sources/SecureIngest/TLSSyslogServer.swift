@@ -52,7 +52,7 @@ public final class TLSSyslogServer: Sendable {
     private let logger: Logger
     private let listeners = Mutex<[any Channel]>([])
     private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
-    private let reloads: (ok: Counter, failed: Counter)
+    private let reloads: CertificateReloads
 
     /// Reads the certificates (a bad file fails here, before anything listens).
     public init(configuration: Configuration, receiver: Receiver, logger: Logger) throws(StartError) {
@@ -71,8 +71,7 @@ public final class TLSSyslogServer: Sendable {
         }
         self.intakes = intakes
         failures = HandshakeFailureLog(logger: logger)
-        reloads = (Counter(label: "vigil_tls_certificate_reloads_total", dimensions: [("result", "ok")]),
-                   Counter(label: "vigil_tls_certificate_reloads_total", dimensions: [("result", "failed")]))
+        reloads = CertificateReloads(label: "vigil_tls_certificate_reloads_total", logger: logger)
     }
 
     /// Binds every address; returns them as bound (a port 0 replaced by the kernel's choice).
@@ -172,16 +171,9 @@ public final class TLSSyslogServer: Sendable {
     /// ones keep the context they started with. On failure the current certificates stay.
     @discardableResult
     public func reloadCertificates() -> Bool {
-        do {
+        reloads.attempt(certificate: configuration.credentials.certificatePath) { () throws(TLSCredentials.LoadError) in
             let fresh = try configuration.credentials.makeServerContext()
             context.withLock { $0 = fresh }
-            reloads.ok.increment()
-            logger.info("TLS certificates reloaded", metadata: ["certificate": "\(configuration.credentials.certificatePath)"])
-            return true
-        } catch {
-            reloads.failed.increment()
-            logger.error("TLS certificate reload failed; the previous certificates stay in use", metadata: ["error": "\(error.description)"])
-            return false
         }
     }
 
