@@ -62,35 +62,8 @@ public struct ServiceCounters: Sendable {
         return name.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Eight bytes per multiply, then splitmix64's finaliser (a byte at a time cost a multiply
-    /// per byte on every message). Never persisted: it picks a shard and a table slot.
+    /// Never persisted: it picks a shard and a table slot (eight bytes per multiply).
     public static func hash(_ name: UnsafeRawBufferPointer) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(name.count)
-        guard let base = name.baseAddress else { return finalise(hash) }
-        let count = name.count
-        var offset = 0
-        while offset + 8 <= count {
-            hash = (hash ^ base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
-            offset += 8
-        }
-        if offset < count {
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < count {
-                tail |= UInt64(base.load(fromByteOffset: offset, as: UInt8.self)) &<< shift
-                shift += 8
-                offset += 1
-            }
-            hash = (hash ^ tail) &* 0x9E37_79B9_7F4A_7C15
-        }
-        return finalise(hash)
-    }
-
-    @inline(__always)
-    private static func finalise(_ x: UInt64) -> UInt64 {
-        var z = x
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
+        WordHash.hash(name, seed: 0xcbf2_9ce4_8422_2325)
     }
 }

@@ -25,8 +25,8 @@ public struct TokenCache: Sendable {
     /// A key's slot is its top bits (keys end with a multiply, whose high bits depend on every
     /// byte; the low bits would not).
     static let indexShift = UInt64(64 - slotCount.trailingZeroBitCount)
-    /// The odd multiplier keys are folded with.
-    static let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+    /// The odd multiplier keys are folded with (`WordHash`'s, as the prefix keys are made by it).
+    static let multiplier = WordHash.multiplier
 
     /// What a slot's bytes are: a whole token, or the `key=` part of a `key=value` token whose
     /// value runs to the token's end (its identity does not depend on the value).
@@ -197,7 +197,7 @@ extension Tokenizer {
                 } else if equals != 0, let prefix = keyPrefix(bytes, from: i, to: j, classes: classes) {
                     // `trace=7f3a…`, `seq=81234`: the value never repeats, the key does.
                     let part = UnsafeRawBufferPointer(rebasing: bytes[i..<prefix])
-                    let prefixKey = (Self.rawKey(part) ^ UInt64(prefix - i) ^ 0x5EED) &* TokenCache.multiplier
+                    let prefixKey = WordHash.hash(part, seed: 0x5EED)
                     if let cached = cache.identity(of: part, key: prefixKey, kind: .keyPrefix) {
                         identity = cached
                     } else {
@@ -235,7 +235,8 @@ extension Tokenizer {
             return maskedIdentity(bytes, from: start, to: end, classes: classes)
         }
         let token = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-        let fingerprint = Self.fingerprint(token)
+        // Independent of the key: another seed and another multiplier; a hit needs both to agree.
+        let fingerprint = WordHash.hash(token, seed: 0xD6E8_FEB8_6659_FD93, multiplier: 0xFF51_AFD7_ED55_8CCD)
         if let cached = cache.identity(ofLong: token, key: key, fingerprint: fingerprint) { return cached }
         var sink = WholeTokenHash()
         guard case .constant = TokenMasking.mask(bytes, from: start, to: end, into: &sink, classes: classes) else {
@@ -243,24 +244,6 @@ extension Tokenizer {
         }
         if !sink.masked { cache.insert(long: token, key: key, fingerprint: fingerprint, identity: sink.hash.value) }
         return sink.hash.value
-    }
-
-    /// A second 64-bit hash of a long token's bytes, independent of its key (another multiplier,
-    /// another seed, the length folded first): a hit needs both to agree.
-    static func fingerprint(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var value: UInt64 = 0xD6E8_FEB8_6659_FD93 ^ UInt64(bytes.count)
-        var offset = 0
-        let count = bytes.count
-        while offset + 8 <= count {
-            value = (value ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
-            value ^= value >> 29
-            offset += 8
-        }
-        while offset < count {
-            value = (value ^ UInt64(bytes[offset])) &* 0xC4CE_B9FE_1A85_EC53
-            offset += 1
-        }
-        return value ^ (value >> 32)
     }
 
     /// For a `key=value` token whose value runs to the token's end — non-empty, with no
@@ -297,22 +280,6 @@ extension Tokenizer {
             }
         }
         return digit
-    }
-
-    /// A cache key for raw bytes (not an identity: never persisted).
-    static func rawKey(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var key: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var offset = 0
-        let count = bytes.count
-        while offset + 8 <= count {
-            key = (key ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* TokenCache.multiplier
-            offset += 8
-        }
-        while offset < count {
-            key = (key &<< 7 | key &>> 57) ^ UInt64(bytes[offset])
-            offset += 1
-        }
-        return key
     }
 
     /// The high bit of each byte of `word` that is `=` — exact for the lowest flagged byte, so
