@@ -11,14 +11,14 @@ public protocol ClusterHealthSource: Sendable {
 public struct ClusterHealth: Sendable, Hashable {
     public struct Member: Sendable, Hashable {
         public var instance: String
-        /// When its latest flush was stored (the database server's clock).
-        public var lastFlush: Date
+        /// When its latest flush was stored, milliseconds since the epoch (the database server's clock).
+        public var lastFlushMilliseconds: Int64
         /// How late after the end of its tick that flush arrived, in milliseconds.
         public var lagMilliseconds: Int64
 
-        public init(instance: String, lastFlush: Date, lagMilliseconds: Int64) {
+        public init(instance: String, lastFlushMilliseconds: Int64, lagMilliseconds: Int64) {
             self.instance = instance
-            self.lastFlush = lastFlush
+            self.lastFlushMilliseconds = lastFlushMilliseconds
             self.lagMilliseconds = lagMilliseconds
         }
     }
@@ -43,8 +43,9 @@ public struct ClusterHealth: Sendable, Hashable {
 
     var json: [String: Any] {
         func object(_ member: Member) -> [String: Any] {
-            let lastFlush = SyslogTimestamp(utcMilliseconds: Int64((member.lastFlush.timeIntervalSince1970 * 1000).rounded(.down)))
-            return ["instance": member.instance, "last_flush": lastFlush.rfc3339UTC(.milliseconds), "lag_ms": member.lagMilliseconds]
+            ["instance": member.instance,
+             "last_flush": SyslogTimestamp(utcMilliseconds: member.lastFlushMilliseconds).rfc3339UTC(.milliseconds),
+             "lag_ms": member.lagMilliseconds]
         }
         var body: [String: Any] = [
             "role": role, "instance": instance, "members": members.map(object), "dropped": dropped.map(object),

@@ -121,7 +121,7 @@ struct ClusterHealthReport: ClusterHealthSource {
     func clusterHealth() -> ClusterHealth {
         let status = node.status
         func member(_ member: ClusterMember) -> ClusterHealth.Member {
-            .init(instance: member.instance, lastFlush: Date(timeIntervalSince1970: Double(member.lastFlush) / 1000),
+            .init(instance: member.instance, lastFlushMilliseconds: member.lastFlush,
                   lagMilliseconds: member.lagMilliseconds)
         }
         return ClusterHealth(
