@@ -82,12 +82,8 @@ public final class ShardSet: Sendable {
     /// Every shard's templates, for the store; also forgets the bookkeeping of evicted templates
     /// not seen since `pruneBefore` (seconds).
     public func persistentTemplates(pruneBefore: Int64? = nil) -> [PersistentTemplate] {
-        shards.flatMap { shard in
-            shard.queue.sync {
-                if let pruneBefore { shard.state.templates?.prune(notSeenSince: pruneBefore) }
-                return shard.state.templates?.persistentTemplates ?? []
-            }
-        }
+        if let pruneBefore { pruneTemplates(notSeenSince: pruneBefore) }
+        return shards.flatMap { shard in shard.queue.sync { shard.state.templates?.persistentTemplates ?? [] } }
     }
 
     /// Forgets, in every shard, the bookkeeping of evicted templates not seen since `seconds`:
